@@ -1,0 +1,59 @@
+// The shape every applet has: a name, a one-line summary, a doc block for its
+// man page, an options struct filled by declare(), and a run() that does no
+// parsing. registry.cpp lists them; cli.cpp parses and dispatches.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "applets/context.hpp"
+#include "applets/options.hpp"
+#include "lib/error.hpp"
+
+namespace ktstr {
+
+// Man page sections beyond what the option table already says. Plain text;
+// a blank line separates paragraphs, a line starting with two spaces is an
+// example command.
+struct AppletDoc {
+  std::string_view description;
+  std::string_view exit_status;
+  std::string_view examples;
+  std::string_view see_also;
+};
+
+class AppletInstance {
+ public:
+  virtual ~AppletInstance() = default;
+  virtual void declare(OptionTable& table) = 0;
+  // The exit code on success (e.g. holders: 1 = not held), or an error.
+  virtual Result<int> run(Context& ctx) = 0;
+};
+
+struct Applet {
+  std::string_view name;
+  std::string_view summary;
+  std::string_view usage;  // after "ktstr NAME ": "[--json] PATH..."
+  const AppletDoc* doc;
+  std::unique_ptr<AppletInstance> (*create)();
+};
+
+// Binds an applet's Options type and its two functions into an instance.
+template <class Options, void (*Declare)(OptionTable&, Options&),
+          Result<int> (*Run)(const Options&, Context&)>
+class AppletOf final : public AppletInstance {
+ public:
+  void declare(OptionTable& table) override { Declare(table, options_); }
+  Result<int> run(Context& ctx) override { return Run(options_, ctx); }
+  static std::unique_ptr<AppletInstance> make() { return std::make_unique<AppletOf>(); }
+
+ private:
+  Options options_;
+};
+
+// The registry, sorted by name (checked by a unit test).
+std::span<const Applet* const> applets();
+const Applet* find_applet(std::string_view name);
+
+}  // namespace ktstr

@@ -1,0 +1,272 @@
+// The command line: the only translation unit that includes CLI11 (it costs
+// ~13 s of compile time per file here), and the one place where errors turn
+// into "ktstr APPLET: ..." lines and exit codes.
+#include "applets/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "applets/applet.hpp"
+#include "applets/docgen.hpp"
+#include "lib/cpu_list.hpp"
+#include "lib/text.hpp"
+
+#ifndef KTSTR_VERSION
+#define KTSTR_VERSION "0.0.0"
+#endif
+
+namespace ktstr {
+
+namespace {
+
+constexpr std::string_view k_version = KTSTR_VERSION;
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// The long name of an option ("--timeout" from "-t,--timeout"), for messages.
+std::string display_name(const OptionSpec& spec) {
+  auto comma = spec.names.find_last_of(',');
+  return comma == std::string::npos ? spec.names : spec.names.substr(comma + 1);
+}
+
+[[noreturn]] void invalid(const OptionSpec& spec, const Error& e) {
+  throw CLI::ValidationError(display_name(spec), e.describe());
+}
+
+unsigned parse_number(const OptionSpec& spec, const std::string& text) {
+  auto n = parse_u64(text);
+  if (!n || *n < spec.min || *n > spec.max) {
+    invalid(spec, Error{ExitCode::usage,
+                        fmt::format("{} is not a number from {} to {}", quote(text), spec.min,
+                                    spec.max)});
+  }
+  return static_cast<unsigned>(*n);
+}
+
+CLI::Option* bind(CLI::App& app, const OptionSpec& spec) {
+  CLI::Option* opt = std::visit(
+      Overloaded{
+          [&](bool* t) { return app.add_flag(spec.names, *t, spec.help); },
+          [&](std::string* t) { return app.add_option(spec.names, *t, spec.help); },
+          [&](std::optional<std::string>* t) {
+            return app.add_option_function<std::string>(
+                spec.names, [t](const std::string& v) { *t = v; }, spec.help);
+          },
+          [&](std::vector<std::string>* t) { return app.add_option(spec.names, *t, spec.help); },
+          [&](std::optional<Duration>* t) {
+            return app.add_option_function<std::string>(
+                spec.names,
+                [t, &spec](const std::string& v) {
+                  if (spec.present != nullptr) *spec.present = true;
+                  if (spec.present != nullptr && v.empty()) return;
+                  auto d = parse_duration(v);
+                  if (!d) invalid(spec, d.error());
+                  *t = *d;
+                },
+                spec.help);
+          },
+          [&](std::optional<unsigned>* t) {
+            return app.add_option_function<std::string>(
+                spec.names, [t, &spec](const std::string& v) { *t = parse_number(spec, v); },
+                spec.help);
+          },
+          [&](std::vector<unsigned>* t) {
+            // Repeatable: "--cpu 1 --cpu 4-5" appends 1, 4 and 5.
+            return app
+                .add_option_function<std::vector<std::string>>(
+                    spec.names,
+                    [t, &spec](const std::vector<std::string>& values) {
+                      for (const auto& v : values) {
+                        auto cpus = parse_cpu_list(v);
+                        if (!cpus) invalid(spec, cpus.error());
+                        if (cpus->empty()) {
+                          invalid(spec, Error{ExitCode::usage, "an empty list names nothing"});
+                        }
+                        t->insert(t->end(), cpus->begin(), cpus->end());
+                      }
+                    },
+                    spec.help)
+                ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+          },
+      },
+      spec.target);
+  if (!spec.value_name.empty()) opt->type_name(spec.value_name);
+  if (spec.required) opt->required();
+  if (!spec.choices.empty()) opt->check(CLI::IsMember(spec.choices));
+  if (spec.repeatable && !spec.positional) opt->allow_extra_args(false);
+  if (spec.present != nullptr) opt->expected(0, 1);
+  return opt;
+}
+
+// Binds a whole table; returns the COMMAND positional, if the table has one.
+const OptionSpec* bind_table(CLI::App& app, const OptionTable& table, std::string_view group) {
+  const OptionSpec* command = nullptr;
+  for (const auto& spec : table.specs()) {
+    if (spec.hint == ValueHint::command) {
+      command = &spec;  // collected from remaining(), see parse_applet
+      continue;
+    }
+    CLI::Option* opt = bind(app, spec);
+    if (!group.empty()) opt->group(std::string(group));
+  }
+  for (const auto& spec : table.specs()) {
+    if (spec.excludes.empty()) continue;
+    CLI::Option* self = app.get_option(display_name(spec));
+    CLI::Option* other = app.get_option(spec.excludes);
+    self->excludes(other);
+  }
+  return command;
+}
+
+std::vector<std::string> reversed_args(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 0; --i) args.emplace_back(argv[i]);
+  return args;
+}
+
+int usage_error(std::string_view who, std::string_view what) {
+  std::string_view hint_target = who == "ktstr" ? "ktstr" : who;
+  fmt::print(stderr, "{}: {}; try '{} --help'\n", who, what, hint_target);
+  return static_cast<int>(ExitCode::usage);
+}
+
+std::string lowercase_first(std::string s) {
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && (s.size() < 2 || !(s[1] >= 'A' && s[1] <= 'Z'))) {
+    s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  }
+  return s;
+}
+
+int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
+  std::string who = fmt::format("ktstr {}", applet.name);
+  CLI::App app{std::string(applet.summary), who};
+  app.set_version_flag("--version", std::string(k_version));
+  app.get_formatter()->column_width(32);
+  auto instance = applet.create();
+  OptionTable table;
+  instance->declare(table);
+  const OptionSpec* command = bind_table(app, table, "");
+  OptionTable global_table;
+  declare_global_options(global_table, globals);
+  bind_table(app, global_table, "Global options");
+  if (command != nullptr) app.prefix_command();
+
+  try {
+    app.parse(reversed_args(argc, argv));
+  } catch (const CLI::CallForHelp&) {
+    fmt::print("{}", app.help());
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    fmt::print("ktstr {}\n", k_version);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(who, lowercase_first(e.what()));
+  }
+  if (command != nullptr) {
+    auto rest = app.remaining();
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (rest.empty()) return usage_error(who, "no COMMAND given");
+    *std::get<std::vector<std::string>*>(command->target) = std::move(rest);
+  }
+
+  Context ctx(applet.name, globals);
+  Result<int> result = instance->run(ctx);
+  std::fflush(stdout);
+  if (!result) {
+    fmt::print(stderr, "{}\n", error_line(applet.name, result.error()));
+    return static_cast<int>(result.error().code);
+  }
+  // A reported error (one bad PATH among several) outranks a plain "no".
+  return std::max(*result, ctx.reported_exit_code());
+}
+
+std::string_view basename_of(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+const Applet* applet_for_program_name(std::string_view program) {
+  std::string_view base = basename_of(program);
+  if (base.starts_with("ktstr-")) base.remove_prefix(6);
+  return find_applet(base);
+}
+
+int top_level(int argc, char** argv) {
+  CLI::App app{"Reserve and inspect the flock(2) locks of Linux scheduler test hosts", "ktstr"};
+  app.set_version_flag("--version", std::string(k_version));
+  bool list = false;
+  std::string generate;
+  app.add_flag("--list", list, "print the applet names, one a line");
+  app.add_option("--generate", generate, "write generated docs (man, bash, zsh, fish)")
+      ->group("");  // hidden: used by the build
+  GlobalOptions globals;
+  OptionTable global_table;
+  declare_global_options(global_table, globals);
+  bind_table(app, global_table, "Global options");
+  std::string footer = "Applets:\n";
+  for (const Applet* a : applets()) footer += fmt::format("  {:<10}{}\n", a->name, a->summary);
+  footer += "\nRun 'ktstr APPLET --help' for an applet's options; 'man ktstr' for more.";
+  app.footer(footer);
+  app.prefix_command();
+  try {
+    app.parse(reversed_args(argc - 1, argv + 1));
+  } catch (const CLI::CallForHelp&) {
+    fmt::print("{}", app.help());
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    fmt::print("ktstr {}\n", k_version);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return usage_error("ktstr", lowercase_first(e.what()));
+  }
+  if (list) {
+    for (const Applet* a : applets()) fmt::print("{}\n", a->name);
+    return 0;
+  }
+  if (!generate.empty()) return generate_docs(generate, std::string(k_version));
+  auto rest = app.remaining();
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  if (rest.empty()) return usage_error("ktstr", "no applet given (see 'ktstr --list')");
+  const Applet* applet = find_applet(rest.front());
+  if (applet == nullptr) {
+    std::vector<std::string_view> names;
+    for (const Applet* a : applets()) names.push_back(a->name);
+    std::string line = fmt::format("ktstr: unknown applet {}", quote(rest.front()));
+    if (auto near = nearest(rest.front(), names)) line += fmt::format("; did you mean {}?", quote(*near));
+    fmt::print(stderr, "{} (see 'ktstr --list')\n", line);
+    return static_cast<int>(ExitCode::not_found);
+  }
+  std::vector<char*> args;
+  // argv strings outlive this call; `rest` holds copies, so point into it.
+  for (auto& s : rest) args.push_back(s.data());
+  return run_applet(*applet, static_cast<int>(args.size()) - 1, args.data() + 1, globals);
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  try {
+    if (argc > 0) {
+      if (const Applet* applet = applet_for_program_name(argv[0])) {
+        return run_applet(*applet, argc - 1, argv + 1, GlobalOptions{});
+      }
+    }
+    return top_level(argc, argv);
+  } catch (const std::exception& e) {
+    // Only allocation failures and library bugs get here.
+    fmt::print(stderr, "ktstr: internal error: {}\n", e.what());
+    return static_cast<int>(ExitCode::os_error);
+  }
+}
+
+}  // namespace ktstr

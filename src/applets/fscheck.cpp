@@ -1,0 +1,104 @@
+// fscheck: is flock(2) reliable on the filesystem holding each path?
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "applets/applet.hpp"
+#include "lib/fs_filter.hpp"
+#include "lib/fs_report.hpp"
+#include "lib/json_render.hpp"
+#include "lib/lock_names.hpp"
+#include "lib/mountinfo.hpp"
+
+namespace ktstr::applet_fscheck {
+
+struct Options {
+  bool json = false;
+  std::vector<std::string> paths;
+};
+
+void declare(OptionTable& t, Options& o) {
+  t.flag("--json", o.json, "print the verdicts as a JSON array");
+  t.positional("PATH", o.paths, "paths to check (default: the lock dir and the cache dir)")
+      .with_hint(ValueHint::file);
+}
+
+// The filesystem a named path is on; for a default location that does not
+// exist yet, the one it would be created on.
+Result<FsReport> check(const std::string& path, bool must_exist,
+                       const std::vector<MountEntry>& mounts) {
+  Result<FsProbe> probe = probe_fs_of_nearest_existing(path);
+  if (must_exist) {
+    auto verdict = probe_fs(path);
+    if (!verdict) return std::unexpected(verdict.error());
+    probe = FsProbe{path, *verdict};
+  }
+  if (!probe) return std::unexpected(probe.error());
+  FsReport r{path, probe->checked_path, std::string(probe->verdict.name), probe->verdict};
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(r.checked_path.c_str(), nullptr),
+                                                   &std::free);
+  if (real) {
+    if (const MountEntry* m = covering_mount(mounts, real.get())) r.fs_type = m->fs_type;
+  }
+  if (r.fs_type.empty()) r.fs_type = fmt::format("{:#x}", r.verdict.magic);
+  return r;
+}
+
+Result<int> run(const Options& o, Context& ctx) {
+  std::vector<std::pair<std::string, bool>> targets;  // path, must exist
+  for (const auto& p : o.paths) targets.emplace_back(p, true);
+  if (targets.empty()) {
+    auto settings = ctx.settings();
+    if (!settings) return std::unexpected(settings.error());
+    targets.emplace_back((*settings)->lock_dir, false);
+    targets.emplace_back(cache_locks_dir((*settings)->cache_dir), false);
+  }
+  auto mounts = read_mountinfo();
+  if (!mounts) return std::unexpected(mounts.error());
+  std::vector<FsReport> reports;
+  bool any_refused = false;
+  for (const auto& [path, must_exist] : targets) {
+    auto r = check(path, must_exist, *mounts);
+    if (!r) {
+      ctx.report(r.error());
+      continue;
+    }
+    any_refused = any_refused || r->verdict.refused;
+    if (!o.json) {
+      std::string via = r->checked_path == r->path ? "" : fmt::format(" (via {})", r->checked_path);
+      if (r->verdict.refused) {
+        fmt::print("{}{}: {}: refused: {}\n", r->path, via, r->fs_type, r->verdict.reason);
+      } else {
+        fmt::print("{}{}: {}: ok\n", r->path, via, r->fs_type);
+      }
+    }
+    reports.push_back(std::move(*r));
+  }
+  if (o.json) fmt::print("{}\n", fscheck_json(reports));
+  return any_refused ? 1 : 0;
+}
+
+constexpr AppletDoc k_doc{
+    .description =
+        "For each PATH, prints the filesystem type and whether flock(2) can be trusted "
+        "there. NFS, CIFS/SMB2, CephFS, AFS and FUSE are refused: on them flock is emulated, "
+        "kept local to one client, or left to a userspace daemon, so two holders can each "
+        "believe they hold the same exclusive lock.\n\n"
+        "Without PATH, checks the lock dir and the cache-entry lock dir in force (after "
+        "--lock-dir, KTSTR_LOCK_DIR, the config file); a location that does not exist yet is "
+        "judged by the nearest existing directory above it, where it would be created.",
+    .exit_status = "0 every filesystem is safe\n1 at least one is refused\n66 a PATH does not "
+                   "exist\n77 permission denied\n78 configuration error\n64 usage error",
+    .examples = "  ktstr fscheck\n  ktstr fscheck --json /mnt/shared/locks",
+    .see_also = "ktstr-acquire(1), statfs(2)",
+};
+
+}  // namespace ktstr::applet_fscheck
+
+namespace ktstr {
+extern const Applet k_fscheck_applet{
+    "fscheck", "tell whether flock is reliable on a filesystem", "[--json] [PATH...]",
+    &applet_fscheck::k_doc,
+    &AppletOf<applet_fscheck::Options, applet_fscheck::declare, applet_fscheck::run>::make};
+}  // namespace ktstr

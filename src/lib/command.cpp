@@ -1,0 +1,197 @@
+#include "command.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "unique_fd.hpp"
+
+extern char** environ;
+
+namespace ktstr {
+
+namespace {
+
+constexpr std::array k_forwarded{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+volatile sig_atomic_t g_child = 0;
+
+void forward_signal(int sig, siginfo_t* info, void*) {
+  // The tty driver signals the whole foreground group; the child is in it.
+  if (info != nullptr && info->si_code == SI_KERNEL) return;
+  if (g_child > 0) ::kill(g_child, sig);
+}
+
+struct ExecArgs {
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+};
+
+// Built before fork so the child only makes async-signal-safe calls.
+ExecArgs prepare(const CommandSpec& command) {
+  ExecArgs a;
+  for (const auto& arg : command.argv) a.argv.push_back(const_cast<char*>(arg.c_str()));
+  a.argv.push_back(nullptr);
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry = *e;
+    bool replaced = false;
+    for (const auto& [name, value] : command.env) {
+      if (entry.starts_with(name) && entry.size() > name.size() && entry[name.size()] == '=') {
+        replaced = true;
+      }
+    }
+    if (!replaced) a.env_storage.emplace_back(entry);
+  }
+  for (const auto& [name, value] : command.env) a.env_storage.push_back(name + "=" + value);
+  for (auto& s : a.env_storage) a.envp.push_back(s.data());
+  a.envp.push_back(nullptr);
+  return a;
+}
+
+bool pin(const std::vector<unsigned>& cpus) {
+  if (cpus.empty()) return true;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (unsigned c : cpus) {
+    if (c < CPU_SETSIZE) CPU_SET(c, &set);
+  }
+  return ::sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+Error exec_error(const std::string& name, int err) {
+  if (err == ENOENT) {
+    return Error{ExitCode::not_found, "cannot run " + quote(name), err,
+                 "is it installed and on $PATH?"};
+  }
+  if (err == EACCES || err == ENOEXEC || err == EISDIR || err == EPERM) {
+    return Error{ExitCode::not_executable, "cannot run " + quote(name), err, ""};
+  }
+  return Error{ExitCode::os_error, "cannot run " + quote(name), err, ""};
+}
+
+enum class ChildStep : int { pin = 1, exec = 2 };
+
+struct ChildReport {
+  int step;
+  int err;
+};
+
+}  // namespace
+
+Result<int> run_supervised(const CommandSpec& command) {
+  ExecArgs args = prepare(command);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail_errno("cannot create a pipe", errno);
+  UniqueFd report_read(pipe_fds[0]);
+  UniqueFd report_write(pipe_fds[1]);
+
+  sigset_t forwarded, old_mask;
+  sigemptyset(&forwarded);
+  for (int s : k_forwarded) sigaddset(&forwarded, s);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+  pid_t parent = ::getpid();
+  pid_t child = ::fork();
+  if (child < 0) {
+    int err = errno;
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    return fail_errno("cannot fork", err);
+  }
+  if (child == 0) {
+    report_read.reset();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died before prctl took effect.
+    if (::getppid() != parent) ::_exit(static_cast<int>(ExitCode::os_error));
+    ChildReport r{};
+    if (!pin(command.pin_cpus)) {
+      r = ChildReport{static_cast<int>(ChildStep::pin), errno};
+    } else {
+      ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+      ::execvpe(args.argv[0], args.argv.data(), args.envp.data());
+      r = ChildReport{static_cast<int>(ChildStep::exec), errno};
+    }
+    ssize_t ignored = ::write(report_write.get(), &r, sizeof r);
+    (void)ignored;
+    ::_exit(127);
+  }
+
+  g_child = child;
+  struct sigaction sa {};
+  sa.sa_sigaction = forward_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  std::array<struct sigaction, k_forwarded.size()> saved{};
+  for (std::size_t i = 0; i < k_forwarded.size(); ++i) ::sigaction(k_forwarded[i], &sa, &saved[i]);
+  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  report_write.reset();
+
+  // EOF on the pipe means exec succeeded (the write end closed on exec).
+  ChildReport r{};
+  ssize_t n;
+  do {
+    n = ::read(report_read.get(), &r, sizeof r);
+  } while (n < 0 && errno == EINTR);
+
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) {
+      int err = errno;
+      g_child = 0;
+      return fail_errno("cannot wait for the command", err);
+    }
+  }
+  g_child = 0;
+  for (std::size_t i = 0; i < k_forwarded.size(); ++i) ::sigaction(k_forwarded[i], &saved[i], nullptr);
+  if (n == static_cast<ssize_t>(sizeof r)) {
+    if (r.step == static_cast<int>(ChildStep::pin)) {
+      return fail_errno("cannot pin the command to its CPUs", r.err);
+    }
+    return std::unexpected(exec_error(command.argv[0], r.err));
+  }
+  return status;
+}
+
+Error exec_in_place(const CommandSpec& command, std::span<const int> inherit_fds) {
+  ExecArgs args = prepare(command);
+  for (int fd : inherit_fds) {
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  if (!pin(command.pin_cpus)) return sys_error("cannot pin the command to its CPUs", errno);
+  ::execvpe(args.argv[0], args.argv.data(), args.envp.data());
+  int err = errno;
+  for (int fd : inherit_fds) {
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+  return exec_error(command.argv[0], err);
+}
+
+void exit_like(int wait_status) {
+  std::fflush(nullptr);
+  if (WIFEXITED(wait_status)) std::_Exit(WEXITSTATUS(wait_status));
+  int sig = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
+  if (sig > 0) {
+    rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    ::raise(sig);
+  }
+  std::_Exit(128 + sig);
+}
+
+}  // namespace ktstr

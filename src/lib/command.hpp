@@ -1,0 +1,42 @@
+// Running the command `acquire` wraps: forked and supervised (the default),
+// or exec'd in place (--no-fork).
+#pragma once
+
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.hpp"
+
+namespace ktstr {
+
+struct CommandSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up in $PATH
+  std::vector<unsigned> pin_cpus;  // empty: leave the affinity alone
+  std::vector<std::pair<std::string, std::string>> env;  // set in the command's environment
+};
+
+// Forks and execs the command, then waits for it while forwarding SIGINT,
+// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it. Returns its wait(2)
+// status. The child:
+//  - holds no lock fd: every lock fd is O_CLOEXEC;
+//  - dies with us: PR_SET_PDEATHSIG(SIGKILL), so no command outlives the
+//    process holding its locks, even when that process is SIGKILLed;
+//  - is pinned to `pin_cpus` before exec.
+// Signals the terminal sends to the whole foreground process group
+// (si_code SI_KERNEL) already reached the command and are not sent twice.
+// Errors: not_found (127) / not_executable (126) for exec failures, reported
+// by the child through a close-on-exec pipe; os_error otherwise.
+Result<int> run_supervised(const CommandSpec& command);
+
+// Execs the command in place, keeping `inherit_fds` open across exec (the
+// command becomes the lock holder). Returns only on failure.
+Error exec_in_place(const CommandSpec& command, std::span<const int> inherit_fds);
+
+// Ends this process the way the command ended: the same exit code, or death
+// by the same signal (core dumps off, since the command already dumped if it
+// was going to). Falls back to exit(128 + N) if the signal does not kill.
+[[noreturn]] void exit_like(int wait_status);
+
+}  // namespace ktstr

@@ -1,0 +1,223 @@
+// The only translation unit that includes toml++ (compiled header-only here,
+// so the binary needs no libtomlplusplus at run time).
+#include "config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#define TOML_HEADER_ONLY 1
+#define TOML_ENABLE_FORMATTERS 0
+#include <toml++/toml.h>
+
+#include "text.hpp"
+
+namespace ktstr {
+
+namespace {
+
+constexpr std::string_view k_keys[] = {
+    "lock_dir",
+    "cache_dir",
+    "timeouts.acquire",
+    "timeouts.cache_shared",
+    "timeouts.cache_exclusive",
+    "timeouts.watch",
+    "acquire.conflict_exit_code",
+    "acquire.pin",
+};
+
+constexpr std::string_view k_tables[] = {"timeouts", "acquire"};
+
+std::string where(const std::string& source, const toml::source_region& region) {
+  return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
+}
+
+std::unexpected<Error> config_error(const std::string& source, const toml::node& node,
+                                    std::string what, std::string remedy = {}) {
+  return fail(ExitCode::config, fmt::format("{}: {}", where(source, node.source()), what),
+              std::move(remedy));
+}
+
+Result<std::string> get_string(const std::string& source, const std::string& key,
+                               const toml::node& node) {
+  if (auto v = node.value<std::string>(); v && node.is_string()) return *v;
+  return config_error(source, node, fmt::format("{} must be a string", quote(key)));
+}
+
+Result<Duration> get_duration(const std::string& source, const std::string& key,
+                              const toml::node& node) {
+  std::string text;
+  if (node.is_string()) {
+    text = *node.value<std::string>();
+  } else if (node.is_integer()) {
+    text = std::to_string(*node.value<std::int64_t>());
+  } else if (node.is_floating_point()) {
+    text = fmt::format("{}", *node.value<double>());
+  } else {
+    return config_error(source, node,
+                        fmt::format("{} must be a duration such as \"30s\"", quote(key)));
+  }
+  auto d = parse_duration(text);
+  if (!d) {
+    return config_error(source, node, fmt::format("{} for {}", d.error().message, quote(key)),
+                        d.error().remedy);
+  }
+  return *d;
+}
+
+Status unknown_key(const std::string& source, const toml::node& node, const std::string& key) {
+  std::string remedy = "see ktstr.toml.example for every key";
+  if (auto near = nearest(key, k_keys)) remedy = fmt::format("did you mean {}?", quote(*near));
+  return config_error(source, node, fmt::format("unknown key {}", quote(key)), remedy);
+}
+
+Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
+             const toml::node& node) {
+  auto assign = [](auto& field, auto result) -> Status {
+    if (!result) return std::unexpected(result.error());
+    field = std::move(*result);
+    return {};
+  };
+  if (key == "lock_dir") return assign(cfg.lock_dir, get_string(source, key, node));
+  if (key == "cache_dir") return assign(cfg.cache_dir, get_string(source, key, node));
+  if (key == "timeouts.acquire") return assign(cfg.acquire_timeout, get_duration(source, key, node));
+  if (key == "timeouts.cache_shared") {
+    return assign(cfg.cache_shared_timeout, get_duration(source, key, node));
+  }
+  if (key == "timeouts.cache_exclusive") {
+    return assign(cfg.cache_exclusive_timeout, get_duration(source, key, node));
+  }
+  if (key == "timeouts.watch") return assign(cfg.watch_interval, get_duration(source, key, node));
+  if (key == "acquire.conflict_exit_code") {
+    auto v = node.value<std::int64_t>();
+    if (!node.is_integer() || !v || *v < 0 || *v > 255) {
+      return config_error(source, node, fmt::format("{} must be an integer from 0 to 255", quote(key)));
+    }
+    cfg.conflict_exit_code = static_cast<int>(*v);
+    return {};
+  }
+  if (key == "acquire.pin") {
+    if (!node.is_boolean()) return config_error(source, node, fmt::format("{} must be true or false", quote(key)));
+    cfg.pin = *node.value<bool>();
+    return {};
+  }
+  return unknown_key(source, node, key);
+}
+
+}  // namespace
+
+std::span<const std::string_view> config_keys() { return k_keys; }
+
+Result<ConfigFile> parse_config(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return fail(ExitCode::config,
+                fmt::format("{}: {}", where(source, e.source()), e.description()));
+  }
+  ConfigFile cfg;
+  for (auto&& [k, node] : root) {
+    std::string key(k.str());
+    bool is_table_key = std::find(std::begin(k_tables), std::end(k_tables), key) != std::end(k_tables);
+    if (is_table_key && node.is_table()) {
+      for (auto&& [sub, subnode] : *node.as_table()) {
+        if (auto st = apply(cfg, source, key + "." + std::string(sub.str()), subnode); !st) {
+          return std::unexpected(st.error());
+        }
+      }
+      continue;
+    }
+    if (is_table_key) return config_error(source, node, fmt::format("{} must be a table", quote(key)));
+    if (auto st = apply(cfg, source, key, node); !st) return std::unexpected(st.error());
+  }
+  return cfg;
+}
+
+std::optional<std::string> process_env(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+namespace {
+
+// "~/x" -> "$HOME/x", as a shell would; other paths are left alone.
+std::string expand_home(const std::string& path, const EnvLookup& env) {
+  if (path == "~" || path.starts_with("~/")) {
+    if (auto home = env("HOME")) return *home + path.substr(1);
+  }
+  return path;
+}
+
+struct ConfigLocation {
+  std::string path;
+  bool named;  // by --config or KTSTR_CONFIG: must exist
+};
+
+std::optional<ConfigLocation> find_config(const SettingsOverrides& flags, const EnvLookup& env) {
+  if (flags.config_file) return ConfigLocation{*flags.config_file, true};
+  if (auto p = env("KTSTR_CONFIG")) return ConfigLocation{*p, true};
+  std::string user;
+  if (auto xdg = env("XDG_CONFIG_HOME")) {
+    user = *xdg + "/ktstr/ktstr.toml";
+  } else if (auto home = env("HOME")) {
+    user = *home + "/.config/ktstr/ktstr.toml";
+  }
+  for (const auto& candidate : {user, std::string("/etc/ktstr/ktstr.toml")}) {
+    if (!candidate.empty() && ::access(candidate.c_str(), F_OK) == 0) {
+      return ConfigLocation{candidate, false};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env) {
+  ConfigFile file;
+  Settings s;
+  if (auto loc = find_config(flags, env)) {
+    auto text = read_small_file(loc->path);
+    if (!text) {
+      Error e = text.error();
+      e.message = "cannot read config file " + quote(loc->path);
+      if (e.code == ExitCode::os_error) e.code = ExitCode::config;
+      return std::unexpected(e);
+    }
+    auto parsed = parse_config(*text, loc->path);
+    if (!parsed) return std::unexpected(parsed.error());
+    file = std::move(*parsed);
+    s.config_path = loc->path;
+  }
+
+  s.lock_dir = flags.lock_dir ? *flags.lock_dir
+               : env("KTSTR_LOCK_DIR") ? *env("KTSTR_LOCK_DIR")
+               : file.lock_dir ? expand_home(*file.lock_dir, env)
+                               : std::string("/tmp");
+  if (flags.cache_dir) {
+    s.cache_dir = *flags.cache_dir;
+  } else if (auto e = env("KTSTR_CACHE_DIR")) {
+    s.cache_dir = *e;
+  } else if (file.cache_dir) {
+    s.cache_dir = expand_home(*file.cache_dir, env);
+  } else if (auto xdg = env("XDG_CACHE_HOME")) {
+    s.cache_dir = *xdg + "/ktstr/kernels";
+  } else {
+    s.cache_dir = env("HOME").value_or("") + "/.cache/ktstr/kernels";
+  }
+  using namespace std::chrono_literals;
+  s.acquire_timeout = file.acquire_timeout;
+  s.cache_shared_timeout = file.cache_shared_timeout.value_or(Duration::of(10s));
+  s.cache_exclusive_timeout = file.cache_exclusive_timeout.value_or(Duration::of(60s));
+  s.watch_interval = file.watch_interval.value_or(Duration::of(1s));
+  s.conflict_exit_code = file.conflict_exit_code.value_or(75);
+  s.pin = file.pin.value_or(true);
+  return s;
+}
+
+}  // namespace ktstr

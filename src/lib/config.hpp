@@ -1,0 +1,66 @@
+// Settings and where they come from (SPEC §2): flag > environment > config
+// file > built-in default. The config file is TOML; unknown keys, wrong types
+// and syntax errors are errors naming file, line and column (exit 78).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "duration.hpp"
+#include "error.hpp"
+
+namespace ktstr {
+
+// What the config file may say; unset fields leave the default in force.
+struct ConfigFile {
+  std::optional<std::string> lock_dir;
+  std::optional<std::string> cache_dir;
+  std::optional<Duration> acquire_timeout;
+  std::optional<Duration> cache_shared_timeout;
+  std::optional<Duration> cache_exclusive_timeout;
+  std::optional<Duration> watch_interval;
+  std::optional<int> conflict_exit_code;
+  std::optional<bool> pin;
+};
+
+// Every key the file accepts, dotted ("timeouts.acquire"); for suggestions,
+// the man page and the test that ktstr.toml.example documents them all.
+std::span<const std::string_view> config_keys();
+
+// Pure: parses TOML text. `source` names the file in messages.
+// Errors: ExitCode::config, "FILE:LINE:COL: what".
+Result<ConfigFile> parse_config(std::string_view text, const std::string& source);
+
+struct Settings {
+  std::string lock_dir;
+  std::string cache_dir;
+  // Set only when the config file says so: acquire picks its own default
+  // per request kind (cache-entry waits) when this is absent.
+  std::optional<Duration> acquire_timeout;
+  Duration cache_shared_timeout;
+  Duration cache_exclusive_timeout;
+  Duration watch_interval;
+  int conflict_exit_code = 75;
+  bool pin = true;
+  std::string config_path;  // the file that was loaded, or "" for none
+};
+
+struct SettingsOverrides {
+  std::optional<std::string> config_file;  // --config
+  std::optional<std::string> lock_dir;     // --lock-dir
+  std::optional<std::string> cache_dir;    // --cache-dir
+};
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// The process environment; unset and empty variables both read as nullopt.
+std::optional<std::string> process_env(std::string_view name);
+
+// Resolves every setting. Errors: no_input (a named config file is missing),
+// no_perm, config (bad file contents).
+Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env);
+
+}  // namespace ktstr

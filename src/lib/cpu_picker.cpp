@@ -1,0 +1,107 @@
+#include "cpu_picker.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace ktstr {
+
+namespace {
+
+// Free CPUs grouped by LLC. CPUs without cache information each form a group
+// of their own, so they are used only when no real LLC fits.
+struct Group {
+  std::optional<unsigned> llc;
+  std::optional<unsigned> node;
+  std::vector<unsigned> cpus;
+};
+
+std::vector<Group> group_by_llc(const Topology& topo, const std::vector<unsigned>& free_cpus) {
+  std::map<unsigned, Group> by_llc;
+  std::vector<Group> groups;
+  for (unsigned c : free_cpus) {
+    const CpuPlace* place = topo.find_cpu(c);
+    if (place == nullptr) continue;
+    if (place->llc) {
+      Group& g = by_llc[*place->llc];
+      g.llc = place->llc;
+      g.node = topo.llcs[*place->llc].node;
+      g.cpus.push_back(c);
+    } else {
+      groups.push_back(Group{std::nullopt, place->node, {c}});
+    }
+  }
+  std::vector<Group> out;
+  for (auto& [idx, g] : by_llc) out.push_back(std::move(g));
+  out.insert(out.end(), groups.begin(), groups.end());
+  return out;
+}
+
+// Largest groups first; among equals, the lower LLC / CPU first.
+std::vector<unsigned> fill_largest_first(std::vector<const Group*> groups, unsigned count) {
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const Group* a, const Group* b) { return a->cpus.size() > b->cpus.size(); });
+  std::vector<unsigned> chosen;
+  for (const Group* g : groups) {
+    for (unsigned c : g->cpus) {
+      if (chosen.size() == count) break;
+      chosen.push_back(c);
+    }
+  }
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+std::size_t groups_needed(std::vector<const Group*> groups, unsigned count) {
+  std::sort(groups.begin(), groups.end(),
+            [](const Group* a, const Group* b) { return a->cpus.size() > b->cpus.size(); });
+  std::size_t have = 0, used = 0;
+  for (const Group* g : groups) {
+    if (have >= count) break;
+    have += g->cpus.size();
+    ++used;
+  }
+  return used;
+}
+
+}  // namespace
+
+std::optional<std::vector<unsigned>> pick_cpus(const Topology& topo,
+                                               const std::vector<unsigned>& free_cpus,
+                                               unsigned count) {
+  if (count == 0) return std::vector<unsigned>{};
+  std::vector<Group> groups = group_by_llc(topo, free_cpus);
+  std::size_t total = 0;
+  for (const auto& g : groups) total += g.cpus.size();
+  if (total < count) return std::nullopt;
+
+  // 1. One LLC, best fit.
+  const Group* best = nullptr;
+  for (const auto& g : groups) {
+    if (g.cpus.size() >= count && (!best || g.cpus.size() < best->cpus.size())) best = &g;
+  }
+  if (best) return std::vector<unsigned>(best->cpus.begin(), best->cpus.begin() + count);
+
+  // 2. Several LLCs: the node that needs the fewest of them.
+  std::map<std::optional<unsigned>, std::vector<const Group*>> by_node;
+  for (const auto& g : groups) by_node[g.node].push_back(&g);
+  const std::vector<const Group*>* best_node = nullptr;
+  std::size_t best_used = 0;
+  for (const auto& [node, members] : by_node) {
+    std::size_t free_here = 0;
+    for (const Group* g : members) free_here += g->cpus.size();
+    if (free_here < count) continue;
+    std::size_t used = groups_needed(members, count);
+    if (!best_node || used < best_used) {
+      best_node = &members;
+      best_used = used;
+    }
+  }
+  if (best_node) return fill_largest_first(*best_node, count);
+
+  // 3. No node has enough: span nodes.
+  std::vector<const Group*> all;
+  for (const auto& g : groups) all.push_back(&g);
+  return fill_largest_first(all, count);
+}
+
+}  // namespace ktstr

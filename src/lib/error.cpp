@@ -1,0 +1,43 @@
+#include "error.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+namespace ktstr {
+
+ExitCode exit_code_for_errno(int err, ExitCode otherwise) {
+  switch (err) {
+    case EACCES:
+    case EPERM:
+      return ExitCode::no_perm;
+    case ENOENT:
+    case ENOTDIR:
+      return ExitCode::no_input;
+    default:
+      return otherwise;
+  }
+}
+
+std::string Error::describe() const {
+  std::string line = message;
+  if (sys_errno != 0) {
+    line += ": ";
+    line += std::strerror(sys_errno);
+  }
+  if (!remedy.empty()) {
+    line += "; ";
+    line += remedy;
+  }
+  return line;
+}
+
+std::string quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '\'';
+  out += s;
+  out += '\'';
+  return out;
+}
+
+}  // namespace ktstr

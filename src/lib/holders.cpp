@@ -1,0 +1,198 @@
+#include "holders.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "text.hpp"
+#include "unique_fd.hpp"
+
+namespace ktstr {
+
+std::string format_cmdline(std::string_view raw) {
+  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  if (raw.empty()) return std::string(k_cmdline_unavailable);
+  std::string out;
+  out.reserve(std::min(raw.size(), k_cmdline_max_chars * 4) + 3);
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    auto c = static_cast<unsigned char>(raw[i]);
+    // Length of this UTF-8 sequence; a stray continuation or invalid lead
+    // byte counts as one character and prints as '?'.
+    std::size_t len = 1;
+    if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+    } else if (c >= 0xE0) {
+      len = c <= 0xEF ? 3 : 1;
+    } else if (c >= 0xC2) {
+      len = 2;
+    }
+    bool valid = i + len <= raw.size();
+    for (std::size_t k = 1; valid && k < len; ++k) {
+      valid = (static_cast<unsigned char>(raw[i + k]) & 0xC0) == 0x80;
+    }
+    if (chars == k_cmdline_max_chars) {
+      out += "…";
+      return out;
+    }
+    if (!valid || (len == 1 && c >= 0x80)) {
+      out += '?';
+      i += 1;
+    } else if (len == 1) {
+      if (c == '\0') {
+        out += ' ';
+      } else if (c < 0x20 || c == 0x7F) {
+        out += '?';  // no terminal control sequences from another user's argv
+      } else {
+        out += static_cast<char>(c);
+      }
+      i += 1;
+    } else {
+      out.append(raw.substr(i, len));
+      i += len;
+    }
+    ++chars;
+  }
+  return out;
+}
+
+std::vector<LockRecord> parse_fdinfo_locks(std::string_view text) {
+  std::string lines;
+  for (auto line : split_lines(text)) {
+    if (!line.starts_with("lock:")) continue;
+    lines.append(line.substr(5));
+    lines += '\n';
+  }
+  return parse_proc_locks(lines);
+}
+
+HolderResolver::HolderResolver(std::string proc_root) : proc_root_(std::move(proc_root)) {}
+
+const HolderResolver::ProcFds& HolderResolver::fds_of(std::int64_t pid) {
+  auto [it, inserted] = fds_.try_emplace(pid);
+  ProcFds& entry = it->second;
+  if (!inserted || pid <= 0) return entry;
+  std::string dir = fmt::format("{}/{}/fd", proc_root_, pid);
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd) {
+    entry.state = (errno == EACCES || errno == EPERM) ? ProcFds::State::unreadable
+                                                      : ProcFds::State::gone;
+    return entry;
+  }
+  DIR* d = ::fdopendir(dfd.release());
+  if (d == nullptr) return entry;
+  entry.state = ProcFds::State::listed;
+  while (dirent* e = ::readdir(d)) {
+    auto fd = parse_u64(e->d_name);
+    if (!fd) continue;
+    struct stat st {};
+    // fstatat follows the magic link to the open file itself.
+    if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;
+    entry.files.push_back(OpenFile{FileId{st.st_dev, st.st_ino}, static_cast<int>(*fd)});
+  }
+  ::closedir(d);
+  return entry;
+}
+
+const std::string& HolderResolver::cmdline_of(std::int64_t pid) {
+  auto [it, inserted] = cmdlines_.try_emplace(pid);
+  if (inserted) {
+    auto raw = read_small_file(fmt::format("{}/{}/cmdline", proc_root_, pid));
+    it->second = format_cmdline(raw ? *raw : std::string());
+  }
+  return it->second;
+}
+
+bool HolderResolver::fd_has_lock(std::int64_t pid, int fd, const LockKey& key,
+                                 std::int64_t locker_pid) {
+  auto text = read_small_file(fmt::format("{}/{}/fdinfo/{}", proc_root_, pid, fd));
+  if (!text) return false;
+  for (const auto& rec : parse_fdinfo_locks(*text)) {
+    if (!rec.waiter && rec.key == key && (locker_pid <= 0 || rec.pid == locker_pid)) return true;
+  }
+  return false;
+}
+
+const std::vector<std::int64_t>& HolderResolver::all_pids() {
+  if (all_pids_) return *all_pids_;
+  all_pids_.emplace();
+  if (DIR* d = ::opendir(proc_root_.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (auto pid = parse_u64(e->d_name)) all_pids_->push_back(static_cast<std::int64_t>(*pid));
+    }
+    ::closedir(d);
+  }
+  return *all_pids_;
+}
+
+void HolderResolver::add_orphan_owners(const Needle& target, const LockRecord& rec,
+                                       std::vector<Holder>& out) {
+  for (std::int64_t pid : all_pids()) {
+    const ProcFds& fds = fds_of(pid);
+    for (const auto& f : fds.files) {
+      if (f.id == target.id && fd_has_lock(pid, f.fd, target.key, rec.pid)) {
+        out.push_back(Holder{pid, rec.mode, false, true, cmdline_of(pid)});
+        break;
+      }
+    }
+  }
+}
+
+std::vector<Holder> HolderResolver::resolve(const Needle& target,
+                                            const std::vector<LockRecord>& records) {
+  std::vector<const LockRecord*> for_key;
+  for (const auto& r : records) {
+    if (r.key == target.key) for_key.push_back(&r);
+  }
+  return resolve_records(target, for_key);
+}
+
+std::vector<Holder> HolderResolver::resolve_records(const Needle& target,
+                                                    const std::vector<const LockRecord*>& for_key) {
+  std::vector<Holder> holders;
+  std::vector<Holder> waiters;
+  for (const LockRecord* rec : for_key) {
+    const ProcFds& fds = fds_of(rec->pid);
+    if (fds.state == ProcFds::State::unreadable) {
+      (rec->waiter ? waiters : holders)
+          .push_back(Holder{rec->pid, rec->mode, rec->waiter, false, cmdline_of(rec->pid)});
+      continue;
+    }
+    auto has_target = [&](const OpenFile& f) { return f.id == target.id; };
+    auto match = std::find_if(fds.files.begin(), fds.files.end(), has_target);
+    if (rec->waiter) {
+      // A blocked flock() has no fdinfo "lock:" line yet; holding the file
+      // open is the best evidence there is.
+      if (match != fds.files.end()) {
+        waiters.push_back(Holder{rec->pid, rec->mode, true, true, cmdline_of(rec->pid)});
+      }
+      continue;
+    }
+    bool confirmed = false;
+    for (; match != fds.files.end() && !confirmed;
+         match = std::find_if(std::next(match), fds.files.end(), has_target)) {
+      confirmed = fd_has_lock(rec->pid, match->fd, target.key, 0);
+    }
+    if (confirmed) {
+      holders.push_back(Holder{rec->pid, rec->mode, false, true, cmdline_of(rec->pid)});
+    } else {
+      // Gone, reused, or holding a same-key file elsewhere (btrfs): look for
+      // the live owners of the lock, if any.
+      add_orphan_owners(target, *rec, holders);
+    }
+  }
+  auto by_pid = [](const Holder& a, const Holder& b) { return a.pid < b.pid; };
+  auto same_pid = [](const Holder& a, const Holder& b) { return a.pid == b.pid; };
+  std::sort(holders.begin(), holders.end(), by_pid);
+  holders.erase(std::unique(holders.begin(), holders.end(), same_pid), holders.end());
+  std::sort(waiters.begin(), waiters.end(), by_pid);
+  waiters.erase(std::unique(waiters.begin(), waiters.end(), same_pid), waiters.end());
+  holders.insert(holders.end(), waiters.begin(), waiters.end());
+  return holders;
+}
+
+}  // namespace ktstr

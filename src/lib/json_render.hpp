@@ -1,0 +1,37 @@
+// Every JSON document ktstr prints, in one place: the schemas of SPEC §4 and
+// README "JSON output". Values carry real types: numbers as numbers, null for
+// unknown, never numbers in strings. This is the only translation unit that
+// includes nlohmann/json.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fs_report.hpp"
+#include "holders.hpp"
+#include "lock_listing.hpp"
+#include "needle.hpp"
+
+namespace ktstr {
+
+struct HoldersReport {
+  Needle target;
+  std::vector<Holder> holders;  // holders first, then waiters
+};
+
+// [{"path", "needle", "major", "minor", "inode", "mount_point", "fstype",
+//   "stat_dev", "dev_differs"}]
+std::string needle_json(const std::vector<Needle>& needles);
+
+// [{"path", "checked_path", "fstype", "magic", "safe", "reason"}]
+std::string fscheck_json(const std::vector<FsReport>& reports);
+
+// [{"path", "needle", "holders": [{"pid","mode","cmdline","confirmed"}],
+//   "waiters": [...]}]
+std::string holders_json(const std::vector<HoldersReport>& reports);
+
+// {"llcs": [...], "cpus": [...], "cache": [...], "run_dirs": []}; pretty
+// (indented) for one-shot output, one compact line for --watch.
+std::string locks_json(const LocksSnapshot& snapshot, bool pretty);
+
+}  // namespace ktstr

@@ -1,0 +1,384 @@
+#include "lock_set.hpp"
+
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <map>
+#include <optional>
+
+#include "cpu_picker.hpp"
+#include "lock_file.hpp"
+#include "lock_names.hpp"
+
+namespace ktstr {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// Holders that unlock with LOCK_UN but keep the file open send no inotify
+// event; this bounds how long such a release can go unnoticed.
+constexpr auto k_fallback_poll = 25ms;
+
+struct Slot {
+  std::string path;
+  LockMode mode = LockMode::shared;  // the strongest mode any request wants
+  UniqueFd fd;
+  bool held = false;
+  bool required = false;  // part of the fixed set, or chosen for --cpus
+};
+
+class LockTable {
+ public:
+  std::size_t add(const std::string& path, LockMode mode) {
+    auto [it, inserted] = index_.try_emplace(path, slots_.size());
+    if (inserted) slots_.push_back(Slot{path, mode, UniqueFd(), false, false});
+    Slot& s = slots_[it->second];
+    if (mode == LockMode::exclusive) s.mode = LockMode::exclusive;
+    return it->second;
+  }
+  Slot& operator[](std::size_t i) { return slots_[i]; }
+  std::vector<Slot>& slots() { return slots_; }
+
+  Status open_all() {
+    for (auto& s : slots_) {
+      auto fd = open_lock_file(s.path, CreateMode::create_if_missing);
+      if (!fd) return std::unexpected(fd.error());
+      s.fd = std::move(*fd);
+    }
+    return {};
+  }
+
+  Result<bool> try_take(std::size_t i, LockMode mode) {
+    Slot& s = slots_[i];
+    if (s.held) return true;
+    auto r = try_flock(s.fd.get(), mode, s.path);
+    if (!r) return std::unexpected(r.error());
+    s.held = *r == TryLock::acquired;
+    return s.held;
+  }
+
+  void release(Slot& s) {
+    if (s.held) ::flock(s.fd.get(), LOCK_UN);
+    s.held = false;
+  }
+  void release_all() {
+    for (auto& s : slots_) release(s);
+  }
+
+ private:
+  std::vector<Slot> slots_;
+  std::map<std::string, std::size_t> index_;
+};
+
+// Canonical order: LLC locks, then CPU locks, by number; then everything
+// else by path. Any fixed total order would do, since nothing waits while
+// holding; a stable one makes /proc/locks and traces easier to read.
+bool canonical_less(const LockTarget& a, const LockTarget& b) {
+  auto rank = [](const std::string& path) {
+    auto slash = path.find_last_of('/');
+    auto parsed = parse_lock_file_name(slash == std::string::npos ? path : path.substr(slash + 1));
+    if (!parsed) return std::pair<int, unsigned>{2, 0};
+    return std::pair<int, unsigned>{parsed->kind == LockKind::llc ? 0 : 1, parsed->number};
+  };
+  auto ra = rank(a.path), rb = rank(b.path);
+  if (ra != rb) return ra < rb;
+  return a.path < b.path;
+}
+
+// SIGALRM bounds a blocking flock(): installed without SA_RESTART, its
+// delivery makes flock() return EINTR so the deadline can be checked.
+void on_alarm(int) {}
+
+class AlarmGuard {
+ public:
+  AlarmGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGALRM, &sa, &old_);
+  }
+  ~AlarmGuard() {
+    disarm();
+    ::sigaction(SIGALRM, &old_, nullptr);
+  }
+  AlarmGuard(const AlarmGuard&) = delete;
+  AlarmGuard& operator=(const AlarmGuard&) = delete;
+
+  // First expiry after `first`; then every 2 ms, so a signal that lands just
+  // before flock() is entered is followed by another that interrupts it.
+  static void arm(std::chrono::nanoseconds first) {
+    auto us = std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::microseconds>(first).count());
+    itimerval t{};
+    t.it_value.tv_sec = us / 1'000'000;
+    t.it_value.tv_usec = us % 1'000'000;
+    t.it_interval.tv_usec = 2000;
+    ::setitimer(ITIMER_REAL, &t, nullptr);
+  }
+  static void disarm() {
+    itimerval t{};
+    ::setitimer(ITIMER_REAL, &t, nullptr);
+  }
+
+ private:
+  struct sigaction old_ {};
+};
+
+class Acquirer {
+ public:
+  Acquirer(const AcquireRequest& req, const AcquireOptions& opt) : req_(req), opt_(opt) {
+    if (opt_.timeout.limit) deadline_ = start_ + *opt_.timeout.limit;
+  }
+
+  Result<AcquireOutcome> run() {
+    plan();
+    if (auto st = table_.open_all(); !st) return std::unexpected(st.error());
+    if (req_.dynamic_count > 0) watch_candidates();
+    AlarmGuard alarm;
+    auto backoff = 1ms;
+    bool told = false;
+    for (;;) {
+      auto round = attempt();
+      if (!round) return std::unexpected(round.error());
+      if (round->acquired) {
+        if (told && opt_.observer) opt_.observer->done();
+        return finish();
+      }
+      if (expired()) {
+        if (told && opt_.observer) opt_.observer->done();
+        return conflict(round->conflict);
+      }
+      if (opt_.observer) {
+        opt_.observer->waiting(round->conflict.busy, Clock::now() - start_);
+        told = true;
+      }
+      if (round->busy_fixed) {
+        auto st = wait_for_fixed(*round->busy_fixed);
+        if (!st) return std::unexpected(st.error());
+        backoff = 1ms;
+      } else {
+        backoff = wait_for_release(backoff);
+      }
+    }
+  }
+
+ private:
+  struct Round {
+    bool acquired = false;
+    std::optional<std::size_t> busy_fixed;  // slot of the fixed lock to block on
+    Conflict conflict;
+  };
+
+  void plan() {
+    std::vector<LockTarget> fixed = req_.fixed;
+    std::stable_sort(fixed.begin(), fixed.end(), canonical_less);
+    for (const auto& t : fixed) fixed_.push_back(table_.add(t.path, t.mode));
+    for (auto i : fixed_) table_[i].required = true;
+    if (req_.dynamic_count == 0) return;
+    // LLC SH locks first, then the CPU locks: the same canonical order.
+    for (unsigned c : req_.dynamic_candidates) {
+      const CpuPlace* place = req_.topology->find_cpu(c);
+      std::optional<std::size_t> llc;
+      if (place != nullptr && place->llc) {
+        llc = table_.add(llc_lock_path(req_.lock_dir, *place->llc), LockMode::shared);
+      }
+      candidates_.push_back(Candidate{c, llc, 0});
+    }
+    for (auto& cand : candidates_) {
+      cand.cpu_slot = table_.add(cpu_lock_path(req_.lock_dir, cand.cpu), LockMode::exclusive);
+    }
+  }
+
+  void watch_candidates() {
+    inotify_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!inotify_) return;  // fall back to polling
+    for (const auto& cand : candidates_) {
+      for (std::optional<std::size_t> slot : {cand.llc_slot, std::optional(cand.cpu_slot)}) {
+        if (slot) ::inotify_add_watch(inotify_.get(), table_[*slot].path.c_str(), IN_CLOSE);
+      }
+    }
+  }
+
+  Result<Round> attempt() {
+    Round round;
+    for (auto i : fixed_) {
+      auto got = table_.try_take(i, table_[i].mode);
+      if (!got) return release_with(got.error());
+      if (!*got) {
+        table_.release_all();
+        round.busy_fixed = i;
+        round.conflict.busy.push_back(BusyLock{table_[i].path, table_[i].mode});
+        return round;
+      }
+    }
+    if (req_.dynamic_count > 0) {
+      std::vector<unsigned> free;
+      for (const auto& cand : candidates_) {
+        if (cand.llc_slot) {
+          auto llc = table_.try_take(*cand.llc_slot, LockMode::shared);
+          if (!llc) return release_with(llc.error());
+          if (!*llc) {
+            round.conflict.busy.push_back(BusyLock{table_[*cand.llc_slot].path, LockMode::shared});
+            continue;
+          }
+        }
+        auto cpu = table_.try_take(cand.cpu_slot, LockMode::exclusive);
+        if (!cpu) return release_with(cpu.error());
+        if (*cpu) {
+          free.push_back(cand.cpu);
+        } else {
+          round.conflict.busy.push_back(BusyLock{table_[cand.cpu_slot].path, LockMode::exclusive});
+        }
+      }
+      auto chosen = pick_cpus(*req_.topology, free, req_.dynamic_count);
+      if (!chosen) {
+        table_.release_all();
+        round.conflict.cpus_short = req_.dynamic_count - static_cast<unsigned>(free.size());
+        return round;
+      }
+      chosen_ = *chosen;
+      for (const auto& cand : candidates_) {
+        if (std::binary_search(chosen_.begin(), chosen_.end(), cand.cpu)) {
+          table_[cand.cpu_slot].required = true;
+          if (cand.llc_slot) table_[*cand.llc_slot].required = true;
+        }
+      }
+    }
+    round.acquired = true;
+    return round;
+  }
+
+  std::unexpected<Error> release_with(Error e) {
+    table_.release_all();
+    return std::unexpected(std::move(e));
+  }
+
+  [[nodiscard]] bool expired() const {
+    if (opt_.timeout.limit && *opt_.timeout.limit <= 0ns) return true;
+    return deadline_ && Clock::now() >= *deadline_;
+  }
+
+  // How long the next sleep may last: up to the deadline, and up to the next
+  // status tick when someone is watching.
+  [[nodiscard]] std::optional<std::chrono::nanoseconds> next_wake(
+      std::optional<std::chrono::nanoseconds> cap) const {
+    std::optional<std::chrono::nanoseconds> wake = cap;
+    auto limit = [&](std::chrono::nanoseconds d) { wake = wake ? std::min(*wake, d) : d; };
+    if (deadline_) limit(std::max(0ns, *deadline_ - Clock::now()));
+    if (opt_.observer) limit(opt_.tick);
+    return wake;
+  }
+
+  // Blocks on one busy lock, holding nothing else, until it is granted or
+  // the next deadline/tick. On return the slot may or may not be held.
+  Status wait_for_fixed(std::size_t i) {
+    Slot& s = table_[i];
+    auto wake = next_wake(std::nullopt);
+    if (wake) AlarmGuard::arm(*wake);
+    auto got = wait_flock(s.fd.get(), s.mode, s.path);
+    AlarmGuard::disarm();
+    if (!got) return std::unexpected(got.error());
+    s.held = *got == TryLock::acquired;
+    return {};
+  }
+
+  std::chrono::milliseconds wait_for_release(std::chrono::milliseconds backoff) {
+    auto wake = next_wake(std::chrono::nanoseconds(backoff));
+    int timeout_ms = static_cast<int>(
+        std::chrono::ceil<std::chrono::milliseconds>(wake.value_or(k_fallback_poll)).count());
+    pollfd p{inotify_.get(), POLLIN, 0};
+    int n = ::poll(&p, inotify_ ? 1 : 0, timeout_ms);
+    if (n > 0) {
+      drain_events();
+      return 1ms;  // a close was seen: retry soon, in case the unlock lags it
+    }
+    return std::min<std::chrono::milliseconds>(backoff * 2, k_fallback_poll);
+  }
+
+  void drain_events() {
+    alignas(inotify_event) char buf[4096];
+    while (::read(inotify_.get(), buf, sizeof buf) > 0) {
+    }
+  }
+
+  Result<AcquireOutcome> finish() {
+    AcquireOutcome out;
+    out.acquired = true;
+    // Probed-but-unchosen locks are dropped; chosen ones are kept in the
+    // canonical order they were planned in.
+    std::vector<std::size_t> order(fixed_.begin(), fixed_.end());
+    for (const auto& cand : candidates_) {
+      if (cand.llc_slot) order.push_back(*cand.llc_slot);
+      order.push_back(cand.cpu_slot);
+    }
+    std::vector<bool> seen(table_.slots().size());
+    for (auto i : order) {
+      Slot& s = table_[i];
+      if (seen[i] || !s.required) continue;
+      seen[i] = true;
+      s.held = false;  // ownership moves to the caller
+      out.held.locks.push_back(HeldLock{s.path, s.mode, std::move(s.fd)});
+    }
+    std::stable_sort(out.held.locks.begin(), out.held.locks.end(),
+                     [](const HeldLock& a, const HeldLock& b) {
+                       return canonical_less(LockTarget{a.path, a.mode}, LockTarget{b.path, b.mode});
+                     });
+    table_.release_all();  // what is left are probed CPUs that were not chosen
+    out.held.dynamic_cpus = chosen_;
+    return out;
+  }
+
+  // Names every busy lock of the fixed set, not just the first one found,
+  // and for --cpus the candidates that were busy.
+  Result<AcquireOutcome> conflict(Conflict last) {
+    Conflict c;
+    for (auto i : fixed_) {
+      auto got = table_.try_take(i, table_[i].mode);
+      if (!got) return release_with(got.error());
+      if (!*got) c.busy.push_back(BusyLock{table_[i].path, table_[i].mode});
+    }
+    table_.release_all();
+    if (last.cpus_short > 0) {
+      for (auto& b : last.busy) {
+        bool dup = std::any_of(c.busy.begin(), c.busy.end(),
+                               [&](const BusyLock& x) { return x.path == b.path; });
+        if (!dup) c.busy.push_back(std::move(b));
+      }
+      c.cpus_short = last.cpus_short;
+    }
+    AcquireOutcome out;
+    out.conflict = std::move(c);
+    return out;
+  }
+
+  struct Candidate {
+    unsigned cpu;
+    std::optional<std::size_t> llc_slot;
+    std::size_t cpu_slot;
+  };
+
+  const AcquireRequest& req_;
+  const AcquireOptions& opt_;
+  Clock::time_point start_ = Clock::now();
+  std::optional<Clock::time_point> deadline_;
+  LockTable table_;
+  std::vector<std::size_t> fixed_;
+  std::vector<Candidate> candidates_;
+  std::vector<unsigned> chosen_;
+  UniqueFd inotify_;
+};
+
+}  // namespace
+
+Result<AcquireOutcome> acquire_locks(const AcquireRequest& request, const AcquireOptions& options) {
+  return Acquirer(request, options).run();
+}
+
+}  // namespace ktstr

@@ -1,0 +1,89 @@
+// Taking a set of flock(2) locks all or nothing, with a deadline.
+//
+// Protocol (SPEC §3): every attempt is non-blocking and in one canonical
+// order; when any lock is busy, everything taken in that attempt is released
+// before waiting, so two acquirers never wait on each other while holding
+// (no hold-and-wait, hence no deadlock however their sets overlap).
+//
+// Waiting is prompt, not a fixed poll:
+//  - a busy lock of the fixed part is waited for with a blocking flock() on
+//    that one lock alone, so the kernel hands it over the moment it is freed;
+//  - for `--cpus N`, where any N free CPUs will do, inotify close events on
+//    the candidate lock files wake the waiter, with a short back-off retry
+//    (fsnotify reports the close before the kernel drops the lock) and a
+//    slow fallback poll for holders that unlock without closing.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "duration.hpp"
+#include "error.hpp"
+#include "lock_mode.hpp"
+#include "topology.hpp"
+#include "unique_fd.hpp"
+
+namespace ktstr {
+
+struct LockTarget {
+  std::string path;
+  LockMode mode = LockMode::exclusive;
+};
+
+struct AcquireRequest {
+  std::vector<LockTarget> fixed;  // deduplicated by the caller or not: both work
+  // `--cpus N`: take `dynamic_count` CPUs among `dynamic_candidates`.
+  unsigned dynamic_count = 0;
+  std::vector<unsigned> dynamic_candidates;
+  const Topology* topology = nullptr;  // required when dynamic_count > 0
+  std::string lock_dir;                // where CPU and LLC lock files live
+};
+
+struct HeldLock {
+  std::string path;
+  LockMode mode = LockMode::exclusive;
+  UniqueFd fd;
+};
+
+struct Acquired {
+  std::vector<HeldLock> locks;      // canonical order
+  std::vector<unsigned> dynamic_cpus;  // the CPUs chosen for --cpus
+};
+
+struct BusyLock {
+  std::string path;
+  LockMode wanted = LockMode::exclusive;
+};
+
+struct Conflict {
+  std::vector<BusyLock> busy;
+  unsigned cpus_short = 0;  // for --cpus: how many more free CPUs were needed
+};
+
+// Told about the wait; called when waiting starts and then once a tick.
+class WaitObserver {
+ public:
+  virtual ~WaitObserver() = default;
+  virtual void waiting(const std::vector<BusyLock>& busy, std::chrono::nanoseconds waited) = 0;
+  virtual void done() = 0;
+};
+
+struct AcquireOptions {
+  Duration timeout = Duration::forever();  // 0: a single attempt
+  WaitObserver* observer = nullptr;        // null: no ticks, no status
+  std::chrono::milliseconds tick{250};
+};
+
+struct AcquireOutcome {
+  bool acquired = false;
+  Acquired held;      // when acquired
+  Conflict conflict;  // when not
+};
+
+// Opens (creating when missing) every lock file the request may need, then
+// acquires. Lock files are opened before any lock is taken, so a failure to
+// open leaves nothing held. Errors: those of open_lock_file and flock.
+Result<AcquireOutcome> acquire_locks(const AcquireRequest& request, const AcquireOptions& options);
+
+}  // namespace ktstr

@@ -1,0 +1,39 @@
+// Where a path's lock shows up in /proc/locks: its "needle".
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "mountinfo.hpp"
+
+namespace ktstr {
+
+// The identity of an open file as stat() sees it. Unlike the /proc/locks key
+// it tells btrfs subvolumes apart, so it confirms a candidate holder.
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+struct Needle {
+  std::string path;       // as given
+  std::string canonical;  // realpath
+  LockKey key;            // what /proc/locks prints
+  FileId id;              // what stat() says
+  std::string mount_point;
+  std::string fs_type;
+  // True when stat().st_dev is not the superblock device /proc/locks uses
+  // (btrfs subvolumes, overlayfs, some bind mounts).
+  bool stat_dev_differs = false;
+};
+
+// Pure given `mounts`: stat(path) follows symlinks like the kernel does for
+// the file a process opens; the covering mount of realpath(path) gives
+// major:minor. Errors: no_input (missing), no_perm, os_error.
+Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts);
+
+}  // namespace ktstr

@@ -1,0 +1,38 @@
+// Small text helpers shared by the parsers, and the one reader of whole
+// small files (/proc, sysfs) that every thin reader uses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "error.hpp"
+
+namespace ktstr {
+
+// Reads a whole file with open/read, no stdio. /proc and sysfs files report
+// size 0, so it reads until EOF. Errors: the open/read errno on `path`.
+Result<std::string> read_small_file(const std::string& path);
+
+// Splits on '\n'; a trailing newline does not yield an empty last line.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+// Splits on runs of ' ' and '\t'.
+std::vector<std::string_view> split_fields(std::string_view line);
+
+std::string_view trim(std::string_view s);
+
+// Whole-string decimal (or, with base 16, hex) parse; nullopt on anything else.
+std::optional<std::uint64_t> parse_u64(std::string_view s, int base = 10);
+
+// Levenshtein distance; used for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word`, if it is close enough to be a plausible typo.
+std::optional<std::string_view> nearest(std::string_view word,
+                                        std::span<const std::string_view> candidates);
+
+}  // namespace ktstr
