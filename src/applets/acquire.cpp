@@ -211,16 +211,23 @@ Status prepare_dirs(const Plan& plan) {
   return {};
 }
 
+// --timeout wins; otherwise each kind of request brings its configured wait
+// and the longest applies, so a mixed request never gives up on one part
+// sooner than that part alone would.
 Duration effective_timeout(const Options& o, const Settings& s) {
   if (o.nonblock) return Duration::of(std::chrono::nanoseconds(0));
   if (o.timeout) return *o.timeout;
-  if (s.acquire_timeout) return *s.acquire_timeout;
-  if (!o.cache_keys.empty()) {
-    // Cache-entry waits have their own defaults: a shared reader gives up
-    // sooner than a builder waiting to write the entry.
-    return o.shared ? s.cache_shared_timeout : s.cache_exclusive_timeout;
+  std::optional<Duration> wait;
+  auto consider = [&](const Duration& d) {
+    if (!wait || d.is_forever() || (!wait->is_forever() && *d.limit > *wait->limit)) wait = d;
+  };
+  if (!o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.paths.empty()) {
+    consider(s.acquire_timeout);
   }
-  return Duration::forever();
+  if (!o.cache_keys.empty()) {
+    consider(o.shared ? s.cache_shared_timeout : s.cache_exclusive_timeout);
+  }
+  return wait.value_or(Duration::forever());
 }
 
 // ---- who holds what: for the status line and the conflict report ----
@@ -379,10 +386,10 @@ constexpr AppletDoc k_doc{
         "COMMAND runs pinned to the reserved CPUs (those of --cpu, --cpus and --llc) unless "
         "--no-pin, with KTSTR_CPUS (the CPU list) and KTSTR_LOCKS (the lock files, "
         "colon-separated) in its environment.\n\n"
-        "The wait is bounded by --timeout, else timeouts.acquire from the config file, else, "
-        "for cache entries, timeouts.cache_shared (10s) or timeouts.cache_exclusive (60s), "
-        "else it waits forever. On a terminal a status line names the busy lock and its "
-        "holder.",
+        "The wait is bounded by --timeout; without it, CPU, LLC and --path requests wait "
+        "timeouts.acquire (default: forever) and cache entries timeouts.cache_shared (10s) "
+        "or timeouts.cache_exclusive (60s), the longest of those that apply. On a terminal "
+        "a status line names the busy lock and its holder.",
     .exit_status =
         "COMMAND's own exit status, or 128+N when it died of signal N\n75 the locks could not "
         "be had in time (see --conflict-exit-code)\n130 interrupted while waiting\n64 usage "

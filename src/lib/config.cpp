@@ -211,7 +211,7 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
     s.cache_dir = env("HOME").value_or("") + "/.cache/ktstr/kernels";
   }
   using namespace std::chrono_literals;
-  s.acquire_timeout = file.acquire_timeout;
+  s.acquire_timeout = file.acquire_timeout.value_or(Duration::forever());
   s.cache_shared_timeout = file.cache_shared_timeout.value_or(Duration::of(10s));
   s.cache_exclusive_timeout = file.cache_exclusive_timeout.value_or(Duration::of(60s));
   s.watch_interval = file.watch_interval.value_or(Duration::of(1s));

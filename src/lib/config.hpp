@@ -37,9 +37,8 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
 struct Settings {
   std::string lock_dir;
   std::string cache_dir;
-  // Set only when the config file says so: acquire picks its own default
-  // per request kind (cache-entry waits) when this is absent.
-  std::optional<Duration> acquire_timeout;
+  // For CPU, LLC and --path requests; cache entries have their own two.
+  Duration acquire_timeout;
   Duration cache_shared_timeout;
   Duration cache_exclusive_timeout;
   Duration watch_interval;
