@@ -4,9 +4,10 @@
 // layer turns it into one line on stderr in a single place (cli.cpp).
 #pragma once
 
-#include <expected>
 #include <string>
 #include <utility>
+
+#include "expected.hpp"
 
 namespace ktstr {
 
@@ -37,11 +38,11 @@ struct Error {
 };
 
 template <class T>
-using Result = std::expected<T, Error>;
-using Status = std::expected<void, Error>;
+using Result = Expected<T, Error>;
+using Status = Expected<void, Error>;
 
-inline std::unexpected<Error> fail(ExitCode code, std::string message, std::string remedy = {}) {
-  return std::unexpected(Error{code, std::move(message), 0, std::move(remedy)});
+inline Unexpected<Error> fail(ExitCode code, std::string message, std::string remedy = {}) {
+  return Unexpected(Error{code, std::move(message), 0, std::move(remedy)});
 }
 
 // Exit code for a failed syscall on a path the user named or the tool needs:
@@ -55,10 +56,10 @@ inline Error sys_error(std::string what, int err, ExitCode otherwise = ExitCode:
   return Error{exit_code_for_errno(err, otherwise), std::move(what), err, std::move(remedy)};
 }
 
-inline std::unexpected<Error> fail_errno(std::string what, int err,
+inline Unexpected<Error> fail_errno(std::string what, int err,
                                          ExitCode otherwise = ExitCode::os_error,
                                          std::string remedy = {}) {
-  return std::unexpected(sys_error(std::move(what), err, otherwise, std::move(remedy)));
+  return Unexpected(sys_error(std::move(what), err, otherwise, std::move(remedy)));
 }
 
 // Single-quotes a path or value for a message.
