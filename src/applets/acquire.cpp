@@ -113,13 +113,13 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
 
   if (!o.cpus.empty() || o.cpu_count || !o.llcs.empty()) {
     auto t = read_topology(sysfs_root_from_env());
-    if (!t) return std::unexpected(t.error());
+    if (!t) return Unexpected(t.error());
     topo = std::move(*t);
     req.topology = &*topo;
     add_dir(plan, s.lock_dir);
   }
   auto allowed = allowed_cpus();
-  if (!allowed) return std::unexpected(allowed.error());
+  if (!allowed) return Unexpected(allowed.error());
 
   for (unsigned c : o.cpus) {
     const CpuPlace* place = topo->find_cpu(c);
@@ -154,7 +154,7 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
     }
   }
   for (const auto& key : o.cache_keys) {
-    if (auto st = validate_cache_key(key); !st) return std::unexpected(st.error());
+    if (auto st = validate_cache_key(key); !st) return Unexpected(st.error());
     req.fixed.push_back({cache_lock_path(s.cache_dir, key), shared_or_ex});
     add_dir(plan, cache_locks_dir(s.cache_dir));
   }
@@ -194,8 +194,8 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
 Status prepare_dirs(const Plan& plan) {
   for (const auto& dir : plan.dirs) {
     auto probe = probe_fs_of_nearest_existing(dir);
-    if (!probe) return std::unexpected(probe.error());
-    if (probe->verdict.refused) return std::unexpected(refused_fs_error(dir, probe->verdict));
+    if (!probe) return Unexpected(probe.error());
+    if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
   }
   for (const auto& dir : plan.dirs) {
     if (auto st = make_lock_dir(dir); !st) return st;
@@ -310,12 +310,12 @@ std::string joined_paths(const std::vector<HeldLock>& locks) {
 
 Result<int> run(const Options& o, Context& ctx) {
   auto settings = ctx.settings();
-  if (!settings) return std::unexpected(settings.error());
+  if (!settings) return Unexpected(settings.error());
   const Settings& s = **settings;
   std::optional<Topology> topo;
   auto plan = make_plan(o, s, topo);
-  if (!plan) return std::unexpected(plan.error());
-  if (auto st = prepare_dirs(*plan); !st) return std::unexpected(st.error());
+  if (!plan) return Unexpected(plan.error());
+  if (auto st = prepare_dirs(*plan); !st) return Unexpected(st.error());
 
   StatusLine status;
   AcquireOptions opts;
@@ -328,7 +328,7 @@ Result<int> run(const Options& o, Context& ctx) {
   ::sigaction(SIGINT, &sa, &old_int);
   auto outcome = acquire_locks(plan->request, opts);
   ::sigaction(SIGINT, &old_int, nullptr);
-  if (!outcome) return std::unexpected(outcome.error());
+  if (!outcome) return Unexpected(outcome.error());
   if (!outcome->acquired) {
     report_conflict(outcome->conflict, o, ctx);
     return static_cast<int>(o.conflict_exit_code.value_or(
@@ -354,13 +354,13 @@ Result<int> run(const Options& o, Context& ctx) {
     std::vector<int> fds;
     for (const auto& l : held.locks) fds.push_back(l.fd.get());
     std::fflush(nullptr);
-    return std::unexpected(exec_in_place(command, fds));
+    return Unexpected(exec_in_place(command, fds));
   }
   auto status_code = run_supervised(command);
   // Release the moment the command ends, before anything else: grandchildren
   // it left behind hold no lock fd and do not keep the locks.
   held.locks.clear();
-  if (!status_code) return std::unexpected(status_code.error());
+  if (!status_code) return Unexpected(status_code.error());
   exit_like(*status_code);
 }
 

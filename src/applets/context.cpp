@@ -35,7 +35,7 @@ Result<const Settings*> Context::settings() {
   if (!settings_) {
     SettingsOverrides flags{globals_.config_file, globals_.lock_dir, globals_.cache_dir};
     auto loaded = load_settings(flags, process_env);
-    if (!loaded) return std::unexpected(loaded.error());
+    if (!loaded) return Unexpected(loaded.error());
     settings_ = std::move(*loaded);
   }
   return &*settings_;

@@ -31,10 +31,10 @@ Result<FsReport> check(const std::string& path, bool must_exist,
   Result<FsProbe> probe = probe_fs_of_nearest_existing(path);
   if (must_exist) {
     auto verdict = probe_fs(path);
-    if (!verdict) return std::unexpected(verdict.error());
+    if (!verdict) return Unexpected(verdict.error());
     probe = FsProbe{path, *verdict};
   }
-  if (!probe) return std::unexpected(probe.error());
+  if (!probe) return Unexpected(probe.error());
   FsReport r{path, probe->checked_path, std::string(probe->verdict.name), probe->verdict};
   std::unique_ptr<char, decltype(&std::free)> real(::realpath(r.checked_path.c_str(), nullptr),
                                                    &std::free);
@@ -50,12 +50,12 @@ Result<int> run(const Options& o, Context& ctx) {
   for (const auto& p : o.paths) targets.emplace_back(p, true);
   if (targets.empty()) {
     auto settings = ctx.settings();
-    if (!settings) return std::unexpected(settings.error());
+    if (!settings) return Unexpected(settings.error());
     targets.emplace_back((*settings)->lock_dir, false);
     targets.emplace_back(cache_locks_dir((*settings)->cache_dir), false);
   }
   auto mounts = read_mountinfo();
-  if (!mounts) return std::unexpected(mounts.error());
+  if (!mounts) return Unexpected(mounts.error());
   std::vector<FsReport> reports;
   bool any_refused = false;
   for (const auto& [path, must_exist] : targets) {

@@ -45,9 +45,9 @@ void print_table(const HoldersReport& r, bool with_header) {
 
 Result<int> run(const Options& o, Context& ctx) {
   auto mounts = read_mountinfo();
-  if (!mounts) return std::unexpected(mounts.error());
+  if (!mounts) return Unexpected(mounts.error());
   auto records = read_proc_locks();
-  if (!records) return std::unexpected(records.error());
+  if (!records) return Unexpected(records.error());
   HolderResolver resolver;
   std::vector<HoldersReport> reports;
   bool all_held = true;

@@ -112,7 +112,7 @@ void on_stop(int) { g_stop = 1; }
 
 Result<int> run(const Options& o, Context& ctx) {
   auto settings = ctx.settings();
-  if (!settings) return std::unexpected(settings.error());
+  if (!settings) return Unexpected(settings.error());
   const Settings& s = **settings;
   // NUMA nodes are a nicety: a host without readable sysfs still gets a listing.
   auto topology = read_topology(sysfs_root_from_env());
@@ -121,7 +121,7 @@ Result<int> run(const Options& o, Context& ctx) {
 
   auto frame = [&](bool pretty) -> Status {
     auto snap = take_locks_snapshot(s.lock_dir, s.cache_dir, topo);
-    if (!snap) return std::unexpected(snap.error());
+    if (!snap) return Unexpected(snap.error());
     if (o.json) {
       fmt::print("{}\n", locks_json(*snap, pretty));
     } else {
@@ -131,7 +131,7 @@ Result<int> run(const Options& o, Context& ctx) {
     return {};
   };
   if (!o.watch) {
-    if (auto st = frame(true); !st) return std::unexpected(st.error());
+    if (auto st = frame(true); !st) return Unexpected(st.error());
     return 0;
   }
 
@@ -154,7 +154,7 @@ Result<int> run(const Options& o, Context& ctx) {
       fmt::print("\n");
     }
     first = false;
-    if (auto st = frame(false); !st) return std::unexpected(st.error());
+    if (auto st = frame(false); !st) return Unexpected(st.error());
     int ms = interval.is_forever()
                  ? -1
                  : static_cast<int>(

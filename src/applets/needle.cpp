@@ -23,7 +23,7 @@ void declare(OptionTable& t, Options& o) {
 
 Result<int> run(const Options& o, Context& ctx) {
   auto mounts = read_mountinfo();
-  if (!mounts) return std::unexpected(mounts.error());
+  if (!mounts) return Unexpected(mounts.error());
   std::vector<Needle> needles;
   for (const auto& path : o.paths) {
     auto n = derive_needle(path, *mounts);

@@ -156,7 +156,7 @@ Result<int> run_supervised(const CommandSpec& command) {
     if (r.step == static_cast<int>(ChildStep::pin)) {
       return fail_errno("cannot pin the command to its CPUs", r.err);
     }
-    return std::unexpected(exec_error(command.argv[0], r.err));
+    return Unexpected(exec_error(command.argv[0], r.err));
   }
   return status;
 }

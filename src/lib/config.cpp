@@ -36,7 +36,7 @@ std::string where(const std::string& source, const toml::source_region& region) 
   return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
 }
 
-std::unexpected<Error> config_error(const std::string& source, const toml::node& node,
+Unexpected<Error> config_error(const std::string& source, const toml::node& node,
                                     std::string what, std::string remedy = {}) {
   return fail(ExitCode::config, fmt::format("{}: {}", where(source, node.source()), what),
               std::move(remedy));
@@ -78,7 +78,7 @@ Status unknown_key(const std::string& source, const toml::node& node, const std:
 Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
              const toml::node& node) {
   auto assign = [](auto& field, auto result) -> Status {
-    if (!result) return std::unexpected(result.error());
+    if (!result) return Unexpected(result.error());
     field = std::move(*result);
     return {};
   };
@@ -127,13 +127,13 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
     if (is_table_key && node.is_table()) {
       for (auto&& [sub, subnode] : *node.as_table()) {
         if (auto st = apply(cfg, source, key + "." + std::string(sub.str()), subnode); !st) {
-          return std::unexpected(st.error());
+          return Unexpected(st.error());
         }
       }
       continue;
     }
     if (is_table_key) return config_error(source, node, fmt::format("{} must be a table", quote(key)));
-    if (auto st = apply(cfg, source, key, node); !st) return std::unexpected(st.error());
+    if (auto st = apply(cfg, source, key, node); !st) return Unexpected(st.error());
   }
   return cfg;
 }
@@ -187,10 +187,10 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
       Error e = text.error();
       e.message = "cannot read config file " + quote(loc->path);
       if (e.code == ExitCode::os_error) e.code = ExitCode::config;
-      return std::unexpected(e);
+      return Unexpected(e);
     }
     auto parsed = parse_config(*text, loc->path);
-    if (!parsed) return std::unexpected(parsed.error());
+    if (!parsed) return Unexpected(parsed.error());
     file = std::move(*parsed);
     s.config_path = loc->path;
   }

@@ -74,7 +74,7 @@ Result<FsProbe> probe_fs_of_nearest_existing(const std::string& path) {
     auto v = probe_fs(probe);
     if (v) return FsProbe{probe, *v};
     if (v.error().sys_errno != ENOENT || probe == "/" || probe == ".") {
-      return std::unexpected(v.error());
+      return Unexpected(v.error());
     }
     auto slash = probe.find_last_of('/');
     if (slash == std::string::npos) {

@@ -82,9 +82,9 @@ Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
                                           const std::string& cache_root,
                                           const Topology* topology) {
   auto mounts = read_mountinfo();
-  if (!mounts) return std::unexpected(mounts.error());
+  if (!mounts) return Unexpected(mounts.error());
   auto records = read_proc_locks();
-  if (!records) return std::unexpected(records.error());
+  if (!records) return Unexpected(records.error());
   RecordIndex index;
   for (const auto& r : *records) index[r.key].push_back(&r);
   HolderResolver resolver;
@@ -107,7 +107,7 @@ Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
     rows.push_back(std::move(row));
     return &rows.back();
   });
-  if (!st) return std::unexpected(st.error());
+  if (!st) return Unexpected(st.error());
 
   std::string cache_dir = cache_locks_dir(cache_root);
   st = scan_dir(cache_dir, *mounts, index, resolver, [&](std::string_view name) -> LockRow* {
@@ -119,7 +119,7 @@ Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
     snap.cache.push_back(std::move(row));
     return &snap.cache.back();
   });
-  if (!st) return std::unexpected(st.error());
+  if (!st) return Unexpected(st.error());
 
   drop_cleared(snap.llcs);
   drop_cleared(snap.cpus);

@@ -49,7 +49,7 @@ class LockTable {
   Status open_all() {
     for (auto& s : slots_) {
       auto fd = open_lock_file(s.path, CreateMode::create_if_missing);
-      if (!fd) return std::unexpected(fd.error());
+      if (!fd) return Unexpected(fd.error());
       s.fd = std::move(*fd);
     }
     return {};
@@ -59,7 +59,7 @@ class LockTable {
     Slot& s = slots_[i];
     if (s.held) return true;
     auto r = try_flock(s.fd.get(), mode, s.path);
-    if (!r) return std::unexpected(r.error());
+    if (!r) return Unexpected(r.error());
     s.held = *r == TryLock::acquired;
     return s.held;
   }
@@ -139,14 +139,14 @@ class Acquirer {
 
   Result<AcquireOutcome> run() {
     plan();
-    if (auto st = table_.open_all(); !st) return std::unexpected(st.error());
+    if (auto st = table_.open_all(); !st) return Unexpected(st.error());
     if (req_.dynamic_count > 0) watch_candidates();
     AlarmGuard alarm;
     auto backoff = 1ms;
     bool told = false;
     for (;;) {
       auto round = attempt();
-      if (!round) return std::unexpected(round.error());
+      if (!round) return Unexpected(round.error());
       if (round->acquired) {
         if (told && opt_.observer) opt_.observer->done();
         return finish();
@@ -161,7 +161,7 @@ class Acquirer {
       }
       if (round->busy_fixed) {
         auto st = wait_for_fixed(*round->busy_fixed);
-        if (!st) return std::unexpected(st.error());
+        if (!st) return Unexpected(st.error());
         backoff = 1ms;
       } else {
         backoff = wait_for_release(backoff);
@@ -255,9 +255,9 @@ class Acquirer {
     return round;
   }
 
-  std::unexpected<Error> release_with(Error e) {
+  Unexpected<Error> release_with(Error e) {
     table_.release_all();
-    return std::unexpected(std::move(e));
+    return Unexpected(std::move(e));
   }
 
   [[nodiscard]] bool expired() const {
@@ -284,7 +284,7 @@ class Acquirer {
     if (wake) AlarmGuard::arm(*wake);
     auto got = wait_flock(s.fd.get(), s.mode, s.path);
     AlarmGuard::disarm();
-    if (!got) return std::unexpected(got.error());
+    if (!got) return Unexpected(got.error());
     s.held = *got == TryLock::acquired;
     return {};
   }

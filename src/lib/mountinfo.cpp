@@ -79,7 +79,7 @@ std::optional<LockKey> parse_lock_key(std::string_view text) {
 
 Result<std::vector<MountEntry>> read_mountinfo() {
   auto text = read_small_file("/proc/self/mountinfo");
-  if (!text) return std::unexpected(text.error());
+  if (!text) return Unexpected(text.error());
   return parse_mountinfo(*text);
 }
 

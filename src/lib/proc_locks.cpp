@@ -43,7 +43,7 @@ std::vector<LockRecord> parse_proc_locks(std::string_view text) {
 
 Result<std::vector<LockRecord>> read_proc_locks() {
   auto text = read_small_file("/proc/locks");
-  if (!text) return std::unexpected(text.error());
+  if (!text) return Unexpected(text.error());
   return parse_proc_locks(*text);
 }
 

@@ -78,7 +78,7 @@ CpuPlace* Topology::find_cpu(unsigned cpu) {
 Result<Topology> read_topology(const std::string& sysfs_root) {
   std::string cpu_root = sysfs_root + "/devices/system/cpu";
   auto online_text = read_small_file(cpu_root + "/online");
-  if (!online_text) return std::unexpected(online_text.error());
+  if (!online_text) return Unexpected(online_text.error());
   auto online = parse_cpu_list(*online_text);
   if (!online) {
     return fail(ExitCode::os_error,
