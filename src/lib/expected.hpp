@@ -28,9 +28,9 @@ template <class E>
 Unexpected(E) -> Unexpected<E>;
 
 template <class T>
-struct is_unexpected : std::false_type {};
+struct IsUnexpected : std::false_type {};
 template <class E>
-struct is_unexpected<Unexpected<E>> : std::true_type {};
+struct IsUnexpected<Unexpected<E>> : std::true_type {};
 
 // Holds a T or an E. Unlike std::expected, dereferencing an error aborts via
 // std::get's exception rather than being undefined.
@@ -38,10 +38,9 @@ template <class T, class E>
 class [[nodiscard]] Expected {
  public:
   template <class U = T>
-    requires(std::is_constructible_v<T, U &&> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
-             !is_unexpected<std::remove_cvref_t<U>>::value)
-  Expected(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
+           !IsUnexpected<std::remove_cvref_t<U>>::value) Expected(U&& value)
+      : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
   template <class G>
   Expected(Unexpected<G> u)  // NOLINT(google-explicit-constructor): as std::expected
       : state_(std::in_place_index<1>, std::move(u).error()) {}
@@ -51,17 +50,39 @@ class [[nodiscard]] Expected {
       : state_(std::in_place_index<1>, std::move(u).error()) {}
 #endif
 
-  [[nodiscard]] bool has_value() const { return state_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
-  T& operator*() & { return std::get<0>(state_); }
-  const T& operator*() const& { return std::get<0>(state_); }
-  T&& operator*() && { return std::get<0>(std::move(state_)); }
-  T* operator->() { return &std::get<0>(state_); }
-  const T* operator->() const { return &std::get<0>(state_); }
-  T& value() & { return std::get<0>(state_); }
-  const T& value() const& { return std::get<0>(state_); }
-  [[nodiscard]] const E& error() const& { return std::get<1>(state_); }
-  E& error() & { return std::get<1>(state_); }
+  [[nodiscard]] bool has_value() const {
+    return state_.index() == 0;
+  }
+  explicit operator bool() const {
+    return has_value();
+  }
+  T& operator*() & {
+    return std::get<0>(state_);
+  }
+  const T& operator*() const& {
+    return std::get<0>(state_);
+  }
+  T&& operator*() && {
+    return std::get<0>(std::move(state_));
+  }
+  T* operator->() {
+    return &std::get<0>(state_);
+  }
+  const T* operator->() const {
+    return &std::get<0>(state_);
+  }
+  T& value() & {
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    return std::get<0>(state_);
+  }
+  [[nodiscard]] const E& error() const& {
+    return std::get<1>(state_);
+  }
+  E& error() & {
+    return std::get<1>(state_);
+  }
   template <class U>
   T value_or(U&& fallback) const& {
     return has_value() ? **this : static_cast<T>(std::forward<U>(fallback));
@@ -82,10 +103,18 @@ class [[nodiscard]] Expected<void, E> {
   Expected(std::unexpected<G> u) : error_(std::move(u).error()) {}  // NOLINT
 #endif
 
-  [[nodiscard]] bool has_value() const { return !error_.has_value(); }
-  explicit operator bool() const { return has_value(); }
-  [[nodiscard]] const E& error() const& { return *error_; }
-  E& error() & { return *error_; }
+  [[nodiscard]] bool has_value() const {
+    return !error_.has_value();
+  }
+  explicit operator bool() const {
+    return has_value();
+  }
+  [[nodiscard]] const E& error() const& {
+    return *error_;
+  }
+  E& error() & {
+    return *error_;
+  }
 
  private:
   std::optional<E> error_;

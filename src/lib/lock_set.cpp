@@ -20,11 +20,12 @@ namespace ktstr {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 // Holders that unlock with LOCK_UN but keep the file open send no inotify
 // event; this bounds how long such a release can go unnoticed.
-constexpr auto k_fallback_poll = 25ms;
+constexpr std::chrono::milliseconds k_fallback_poll{25};
+// After a close event, the first retry comes this soon.
+constexpr std::chrono::milliseconds k_first_retry{1};
 
 struct Slot {
   std::string path;
@@ -69,7 +70,8 @@ class LockTable {
     s.held = false;
   }
   void release_all() {
-    for (auto& s : slots_) release(s);
+    for (auto& s : slots_)
+      release(s);
   }
 
  private:
@@ -142,7 +144,7 @@ class Acquirer {
     if (auto st = table_.open_all(); !st) return Unexpected(st.error());
     if (req_.dynamic_count > 0) watch_candidates();
     AlarmGuard alarm;
-    auto backoff = 1ms;
+    auto backoff = k_first_retry;
     bool told = false;
     for (;;) {
       auto round = attempt();
@@ -162,7 +164,7 @@ class Acquirer {
       if (round->busy_fixed) {
         auto st = wait_for_fixed(*round->busy_fixed);
         if (!st) return Unexpected(st.error());
-        backoff = 1ms;
+        backoff = k_first_retry;
       } else {
         backoff = wait_for_release(backoff);
       }
@@ -179,8 +181,10 @@ class Acquirer {
   void plan() {
     std::vector<LockTarget> fixed = req_.fixed;
     std::stable_sort(fixed.begin(), fixed.end(), canonical_less);
-    for (const auto& t : fixed) fixed_.push_back(table_.add(t.path, t.mode));
-    for (auto i : fixed_) table_[i].required = true;
+    for (const auto& t : fixed)
+      fixed_.push_back(table_.add(t.path, t.mode));
+    for (auto i : fixed_)
+      table_[i].required = true;
     if (req_.dynamic_count == 0) return;
     // LLC SH locks first, then the CPU locks: the same canonical order.
     for (unsigned c : req_.dynamic_candidates) {
@@ -261,7 +265,7 @@ class Acquirer {
   }
 
   [[nodiscard]] bool expired() const {
-    if (opt_.timeout.limit && *opt_.timeout.limit <= 0ns) return true;
+    if (opt_.timeout.limit && *opt_.timeout.limit <= std::chrono::nanoseconds::zero()) return true;
     return deadline_ && Clock::now() >= *deadline_;
   }
 
@@ -271,7 +275,9 @@ class Acquirer {
       std::optional<std::chrono::nanoseconds> cap) const {
     std::optional<std::chrono::nanoseconds> wake = cap;
     auto limit = [&](std::chrono::nanoseconds d) { wake = wake ? std::min(*wake, d) : d; };
-    if (deadline_) limit(std::max(0ns, *deadline_ - Clock::now()));
+    if (deadline_)
+      limit(std::max<std::chrono::nanoseconds>(std::chrono::nanoseconds::zero(),
+                                               *deadline_ - Clock::now()));
     if (opt_.observer) limit(opt_.tick);
     return wake;
   }
@@ -297,7 +303,7 @@ class Acquirer {
     int n = ::poll(&p, inotify_ ? 1 : 0, timeout_ms);
     if (n > 0) {
       drain_events();
-      return 1ms;  // a close was seen: retry soon, in case the unlock lags it
+      return k_first_retry;  // a close was seen: retry soon, in case the unlock lags it
     }
     return std::min<std::chrono::milliseconds>(backoff * 2, k_fallback_poll);
   }
@@ -326,10 +332,10 @@ class Acquirer {
       s.held = false;  // ownership moves to the caller
       out.held.locks.push_back(HeldLock{s.path, s.mode, std::move(s.fd)});
     }
-    std::stable_sort(out.held.locks.begin(), out.held.locks.end(),
-                     [](const HeldLock& a, const HeldLock& b) {
-                       return canonical_less(LockTarget{a.path, a.mode}, LockTarget{b.path, b.mode});
-                     });
+    std::stable_sort(
+        out.held.locks.begin(), out.held.locks.end(), [](const HeldLock& a, const HeldLock& b) {
+          return canonical_less(LockTarget{a.path, a.mode}, LockTarget{b.path, b.mode});
+        });
     table_.release_all();  // what is left are probed CPUs that were not chosen
     out.held.dynamic_cpus = chosen_;
     return out;
