@@ -45,7 +45,10 @@ std::string format_duration(const Duration& d) {
   auto ns = d.limit->count();
   if (ns % 1'000'000'000 == 0) return fmt::format("{}s", ns / 1'000'000'000);
   if (ns % 1'000'000 == 0) return fmt::format("{}ms", ns / 1'000'000);
-  return fmt::format("{}s", static_cast<double>(ns) / 1e9);
+  // Fixed notation: "{}" could print 1e-05, which the grammar rejects.
+  std::string text = fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
+  while (text.back() == '0') text.pop_back();
+  return text + "s";
 }
 
 }  // namespace ktstr
