@@ -1,7 +1,7 @@
 #include "duration.hpp"
 
-#include <charconv>
-#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <fmt/format.h>
 
 namespace ktstr {
@@ -15,29 +15,43 @@ Result<Duration> parse_duration(std::string_view text) {
   std::size_t unit_at = text.find_first_not_of("0123456789.");
   std::string_view number = text.substr(0, unit_at);
   std::string_view unit = unit_at == std::string_view::npos ? "" : text.substr(unit_at);
-  // from_chars would also take "1e3", "inf" and a sign; the grammar is digits
-  // with at most one dot, so check that first.
-  if (number.empty() || number == "." || number.find('.') != number.rfind('.')) return bad();
-  double value = 0;
-  auto [p, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc() || p != number.data() + number.size()) return bad();
+  auto dot = number.find('.');
+  std::string_view whole = number.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? "" : number.substr(dot + 1);
+  if (whole.empty() && frac.empty()) return bad();
+  if (frac.find('.') != std::string_view::npos) return bad();
 
-  double scale = 0;  // nanoseconds per unit
+  std::uint64_t unit_ns = 0;
   if (unit.empty() || unit == "s") {
-    scale = 1e9;
+    unit_ns = 1'000'000'000;
   } else if (unit == "ms") {
-    scale = 1e6;
+    unit_ns = 1'000'000;
   } else if (unit == "m") {
-    scale = 60e9;
+    unit_ns = 60'000'000'000;
   } else if (unit == "h") {
-    scale = 3600e9;
+    unit_ns = 3'600'000'000'000;
   } else {
     return bad();
   }
-  double ns = value * scale;
-  // Anything past ~292 years does not fit in nanoseconds; call it forever.
-  if (!std::isfinite(ns) || ns >= 9.2e18) return Duration::forever();
-  return Duration::of(std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns))));
+  // Integer arithmetic, exact to the nanosecond: no floating point (and so
+  // no libm, which std::from_chars<double> would pull into the binary).
+  constexpr unsigned __int128 k_forever = std::numeric_limits<std::int64_t>::max();
+  unsigned __int128 ns = 0;
+  for (char c : whole) {
+    ns = ns * 10 + static_cast<unsigned>(c - '0');
+    if (ns > k_forever) return Duration::forever();
+  }
+  ns *= unit_ns;
+  // Digits past the 18th are below a nanosecond for every unit.
+  frac = frac.substr(0, 18);
+  unsigned __int128 frac_value = 0, frac_scale = 1;
+  for (char c : frac) {
+    frac_value = frac_value * 10 + static_cast<unsigned>(c - '0');
+    frac_scale *= 10;
+  }
+  ns += (frac_value * unit_ns * 2 + frac_scale) / (frac_scale * 2);  // round half up
+  if (ns >= k_forever) return Duration::forever();
+  return Duration::of(std::chrono::nanoseconds(static_cast<std::int64_t>(ns)));
 }
 
 std::string format_duration(const Duration& d) {
