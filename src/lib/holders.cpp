@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <fmt/format.h>
 
 #include "text.hpp"
@@ -79,8 +81,13 @@ const HolderResolver::ProcFds& HolderResolver::fds_of(std::int64_t pid) {
   std::string dir = fmt::format("{}/{}/fd", proc_root_, pid);
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dfd) {
-    entry.state = (errno == EACCES || errno == EPERM) ? ProcFds::State::unreadable
-                                                      : ProcFds::State::gone;
+    int err = errno;
+    // With /proc mounted hidepid=2 (or =invisible), another user's process
+    // has no /proc/PID at all: ENOENT, although it is alive. kill(pid, 0)
+    // tells the two apart without sending anything (EPERM: alive, not ours).
+    bool alive = err == ENOENT && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    entry.state = (err == EACCES || err == EPERM || alive) ? ProcFds::State::unreadable
+                                                           : ProcFds::State::gone;
     return entry;
   }
   DIR* d = ::fdopendir(dfd.release());
