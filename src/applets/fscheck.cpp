@@ -1,15 +1,13 @@
 // fscheck: is flock(2) reliable on the filesystem holding each path?
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <memory>
-
 #include "applets/applet.hpp"
 #include "lib/fs_filter.hpp"
 #include "lib/fs_report.hpp"
 #include "lib/json_render.hpp"
 #include "lib/lock_names.hpp"
 #include "lib/mountinfo.hpp"
+#include "lib/needle.hpp"
 
 namespace ktstr::applet_fscheck {
 
@@ -36,11 +34,10 @@ Result<FsReport> check(const std::string& path, bool must_exist,
   }
   if (!probe) return Unexpected(probe.error());
   FsReport r{path, probe->checked_path, std::string(probe->verdict.name), probe->verdict};
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(r.checked_path.c_str(), nullptr),
-                                                   &std::free);
-  if (real) {
-    if (const MountEntry* m = covering_mount(mounts, real.get())) r.fs_type = m->fs_type;
-  }
+  // The type name from the mount the path is really on (derive_needle knows
+  // when a mount is hidden by a later one on an ancestor); the magic's name
+  // when that cannot be had.
+  if (auto n = derive_needle(r.checked_path, mounts)) r.fs_type = n->fs_type;
   if (r.fs_type.empty()) r.fs_type = fmt::format("{:#x}", r.verdict.magic);
   return r;
 }

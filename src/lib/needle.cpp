@@ -1,5 +1,6 @@
 #include "needle.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -7,8 +8,48 @@
 #include <climits>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 namespace ktstr {
+
+namespace {
+
+// The mount point of the mount canonical `path` is on, as the kernel
+// resolves it: the deepest of the path and its ancestors that is the root
+// of a mount (STATX_ATTR_MOUNT_ROOT). Longest-prefix matching over mountinfo
+// alone picks a mount that a later mount on an ancestor hides (mount A on
+// /x/y, then B on /x: /x/y/f is on B, not A), and the key it gives matches
+// no lock that file can ever have. nullopt when statx cannot say (kernels
+// before 5.8), and the caller falls back to the prefix match.
+std::optional<std::string> visible_mount_point(std::string path) {
+  for (;;) {
+    struct statx stx {};
+    // AT_NO_AUTOMOUNT: asking must not mount an autofs trigger on the way.
+    if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0, &stx) != 0 ||
+        (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0) {
+      return std::nullopt;
+    }
+    if ((stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0) return path;
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos || path == "/") return std::nullopt;
+    path.resize(slash == 0 ? 1 : slash);
+  }
+}
+
+// The mountinfo entry of the mount holding `canonical`. Among entries with
+// the same mount point the last listed is the one on top.
+const MountEntry* mount_of(const std::vector<MountEntry>& mounts, const std::string& canonical) {
+  if (auto point = visible_mount_point(canonical)) {
+    const MountEntry* top = nullptr;
+    for (const auto& m : mounts) {
+      if (m.mount_point == *point) top = &m;
+    }
+    if (top != nullptr) return top;
+  }
+  return covering_mount(mounts, canonical);
+}
+
+}  // namespace
 
 Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
   struct stat st {};
@@ -16,7 +57,7 @@ Result<Needle> derive_needle(const std::string& path, const std::vector<MountEnt
   std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
   if (!real) return fail_errno("cannot resolve " + quote(path), errno);
 
-  const MountEntry* mount = covering_mount(mounts, real.get());
+  const MountEntry* mount = mount_of(mounts, real.get());
   if (mount == nullptr) {
     return fail(ExitCode::os_error,
                 "no entry of /proc/self/mountinfo covers " + quote(real.get()),

@@ -1,0 +1,380 @@
+#!/usr/bin/env bats
+# holders on real mounts and real processes, including the two cases where
+# /proc/locks alone misleads: btrfs files sharing a key across subvolumes,
+# and a lock whose recorded pid has exited while its open file lives on.
+
+load test_helper
+load mounts
+
+setup() {
+  ktstr_isolate
+  M=$BATS_TEST_TMPDIR/mnt
+  F=$BATS_TEST_TMPDIR/f
+  touch "$F"
+}
+
+teardown() {
+  kill_background_trees
+  # Holders that outlived their parent are no longer jobs of this shell.
+  [ -z "${ORPHANS:-}" ] || kill -KILL $ORPHANS 2>/dev/null || true
+  mounts_cleanup
+}
+
+# assert_holds_alone FILE PID MODE: `holders FILE` names PID, holding FILE in
+# MODE, as its only holder and nothing else; exit 0.
+assert_holds_alone() {
+  local file=$1 pid=$2 mode=$3
+  ktstr_run 0 holders "$file"
+  [ -z "$stderr" ]
+  assert_line --index 0 --regexp '^PID +MODE +STATE +COMMAND$'
+  assert_line --index 1 --regexp "^$pid +$mode +held +"
+  [ "${#lines[@]}" -eq 2 ]
+  ktstr_run 0 holders --json "$file"
+  jq -e --argjson pid "$pid" --arg mode "$mode" --arg key "$(lock_key_of_pid "$pid")" '
+    length == 1 and .[0].needle == $key
+    and (.[0].holders | length) == 1 and .[0].holders[0].pid == $pid
+    and .[0].holders[0].mode == $mode and .[0].waiters == []' <<<"$output"
+}
+
+# check_fs FILE: flock(1) holds FILE; holders names that flock process, with
+# its command line, and the key matches the kernel's.
+check_fs() {
+  local file=$1
+  hold_lock "$file"
+  assert_holds_alone "$file" "$HOLDER_PID" exclusive
+  ktstr_run 0 holders "$file"
+  assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held +flock $file sleep 600$"
+  ktstr_run 0 needle "$file"
+  assert_output "$(lock_key_of_pid "$HOLDER_PID")"
+}
+
+@test "tmpfs: names the holder" {
+  require_root "mounts tmpfs"
+  mount_tmpfs "$M"
+  touch "$M/f"
+  check_fs "$M/f"
+}
+
+@test "bind mount: the holder is seen through the bind and the original path" {
+  require_root "mounts tmpfs and a bind mount"
+  mount_tmpfs "$M/orig"
+  mount_bind "$M/orig" "$M/bind"
+  touch "$M/orig/f"
+  check_fs "$M/bind/f"
+  assert_holds_alone "$M/orig/f" "$HOLDER_PID" exclusive
+}
+
+@test "overlayfs: names the holder of an upper and of a lower-only file" {
+  require_root "mounts overlayfs"
+  mkdir -p "$M/ovl.layers/lower"
+  echo lower >"$M/ovl.layers/lower/lower-only"
+  mount_overlay "$M/ovl"
+  touch "$M/ovl/upper"
+  check_fs "$M/ovl/upper"
+  check_fs "$M/ovl/lower-only"
+}
+
+@test "ext4 loop image: names the holder" {
+  require_root "mounts an ext4 loop image"
+  mount_ext4 "$M/ext4"
+  touch "$M/ext4/f"
+  check_fs "$M/ext4/f"
+}
+
+@test "btrfs: names the holder in each of two subvolumes" {
+  require_root "mounts a btrfs loop image"
+  mount_btrfs "$M/btrfs"
+  btrfs_subvolume "$M/btrfs/sv1"
+  btrfs_subvolume "$M/btrfs/sv2"
+  touch "$M/btrfs/sv1/f" "$M/btrfs/sv2/g"
+  check_fs "$M/btrfs/sv1/f"
+  check_fs "$M/btrfs/sv2/g"
+}
+
+@test "bindfs (FUSE): names the holder" {
+  require_root "mounts bindfs"
+  mkdir -p "$M/src"
+  touch "$M/src/f"
+  mount_bindfs "$M/src" "$M/fuse"
+  check_fs "$M/fuse/f"
+}
+
+@test "btrfs: a same-key file in another subvolume is not held" {
+  require_root "mounts a btrfs loop image"
+  mount_btrfs "$M/btrfs"
+  btrfs_subvolume "$M/btrfs/sv1"
+  btrfs_subvolume "$M/btrfs/sv2"
+  # A fresh subvolume's first file gets the same inode number (257 on
+  # current btrfs); make files until the two numbers meet.
+  local a=$M/btrfs/sv1/f b i
+  touch "$a"
+  for i in $(seq 1 20); do
+    b=$M/btrfs/sv2/f$i
+    touch "$b"
+    [ "$(stat -c %i "$b")" = "$(stat -c %i "$a")" ] && break
+  done
+  [ "$(stat -c %i "$b")" = "$(stat -c %i "$a")" ]
+  [ "$(stat -c %d "$b")" != "$(stat -c %d "$a")" ]
+
+  hold_lock "$a"
+  # The kernel's key for the lock on $a is also $b's key.
+  local key
+  key=$(lock_key_of_pid "$HOLDER_PID")
+  ktstr_run 0 needle "$b"
+  assert_output "$key"
+
+  ktstr_run 1 holders "$b"
+  assert_output "not held"
+  [ -z "$stderr" ]
+  ktstr_run 1 holders --json "$b"
+  jq -e '.[0].holders == [] and .[0].waiters == []' <<<"$output"
+  assert_holds_alone "$a" "$HOLDER_PID" exclusive
+
+  # Nor does a process waiting for $a wait for $b.
+  flock "$a" true &
+  local waiter=$!
+  wait_for_waiter_pid "$waiter"
+  ktstr_run 1 holders --json "$b"
+  jq -e '.[0].holders == [] and .[0].waiters == []' <<<"$output"
+  ktstr_run 0 holders --json "$a"
+  jq -e --argjson w "$waiter" '[.[0].waiters[].pid] == [$w]' <<<"$output"
+
+  # And when the recorded pid is gone, the live owner of $a's lock is still
+  # not a holder of $b.
+  local child
+  child=$(pgrep -P "$HOLDER_PID")
+  ORPHANS=$child
+  kill -KILL "$HOLDER_PID"
+  wait "$HOLDER_PID" 2>/dev/null || true
+  ktstr_run 0 holders --json "$a"
+  jq -e --argjson c "$child" '[.[0].holders[].pid] == [$c]' <<<"$output"
+  ktstr_run 1 holders "$b"
+  assert_output "not held"
+}
+
+@test "a mount hidden by a later mount on an ancestor: the holder is still found" {
+  require_root "mounts tmpfs twice"
+  mount_tmpfs "$M/a/b"
+  mount_tmpfs "$M/a"
+  mkdir "$M/a/b"
+  touch "$M/a/b/f"
+  check_fs "$M/a/b/f"
+}
+
+@test "a holder whose /proc/PID/fd cannot be read: shown, unconfirmed" {
+  require_root "switches to user nobody"
+  mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
+  touch "$BATS_TEST_TMPDIR/open/f"
+  open_path_to_others "$BATS_TEST_TMPDIR"
+  hold_lock "$BATS_TEST_TMPDIR/open/f"
+  ktstr_run_as_nobody 0 holders "$BATS_TEST_TMPDIR/open/f"
+  assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held\? +flock "
+  ktstr_run_as_nobody 0 holders --json "$BATS_TEST_TMPDIR/open/f"
+  jq -e --argjson p "$HOLDER_PID" '.[0].holders == [.[0].holders[0]]
+    and .[0].holders[0].pid == $p and .[0].holders[0].confirmed == false' <<<"$output"
+}
+
+@test "a POSIX (fcntl) lock on the file is not a flock holder" {
+  # struct flock on LP64: short type, short whence, off_t start, off_t len,
+  # pid_t pid (with padding); F_SETLKW takes a write lock on the whole file.
+  perl -e 'use Fcntl; open(my $fh, "+<", $ARGV[0]) or die "open: $!";
+    fcntl($fh, F_SETLKW, pack("s s x4 q q i x4", F_WRLCK, SEEK_SET, 0, 0, 0))
+      or die "fcntl: $!"; sleep 600' "$F" &
+  local pid=$! i
+  for i in $(seq 1 500); do
+    awk -v p="$pid" '$2 == "POSIX" && $5 == p { found = 1 } END { exit !found }' /proc/locks && break
+    sleep 0.01
+  done
+  awk -v p="$pid" '$2 == "POSIX" && $5 == p { found = 1 } END { exit !found }' /proc/locks
+  ktstr_run 1 holders "$F"
+  assert_output "not held"
+}
+
+@test "recorded pid gone, open file alive in a shell: the shell is the holder" {
+  # flock(1) locks fd 9 of the shell and exits; /proc/locks keeps its pid.
+  # sleep runs without fd 9, so the shell alone holds the open file.
+  ktstr_run 0 needle "$F"
+  local key=$output
+  bash -c 'exec 9>"$1"; flock 9; sleep 600 9>&-; :' _ "$F" &
+  local shell=$!
+  local i recorded=
+  for i in $(seq 1 500); do
+    recorded=$(awk -v k="$key" '$2 == "FLOCK" && $6 == k { print $5 }' /proc/locks)
+    [ -n "$recorded" ] && break
+    sleep 0.01
+  done
+  [ -n "$recorded" ]
+  [ "$recorded" != "$shell" ]
+  # flock(1) has exited (its pid may even be reused by now; not flock then).
+  [ ! -e "/proc/$recorded" ] || [[ $(tr '\0' ' ' <"/proc/$recorded/cmdline") != flock* ]]
+
+  ktstr_run 0 holders "$F"
+  assert_line --index 1 --regexp "^$shell +exclusive +held +bash -c exec 9>"
+  [ "${#lines[@]}" -eq 2 ]
+  refute_output --regexp "^$recorded "
+  ktstr_run 0 holders --json "$F"
+  jq -e --argjson pid "$shell" '.[0].holders | length == 1 and .[0].pid == $pid
+    and .[0].confirmed == true' <<<"$output"
+}
+
+@test "recorded pid killed, its child inherited the lock: the child is named" {
+  # flock(1) locks, then its child sleep inherits the descriptor; once
+  # flock is gone, sleep alone keeps the lock alive.
+  hold_lock "$F"
+  local child
+  child=$(pgrep -P "$HOLDER_PID")
+  [ -n "$child" ]
+  ORPHANS=$child
+  kill -KILL "$HOLDER_PID"
+  wait "$HOLDER_PID" 2>/dev/null || true
+  [ ! -e "/proc/$HOLDER_PID" ]
+  # /proc/locks still shows the dead flock's pid.
+  lock_key_of_pid "$HOLDER_PID"
+  ktstr_run 0 holders "$F"
+  assert_line --index 1 --regexp "^$child +exclusive +held +sleep 600$"
+  [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "recorded pid gone, open file shared by three: all three are named" {
+  bash -c 'exec 9>"$1"; flock 9; sleep 600 & sleep 600; :' _ "$F" &
+  local shell=$!
+  local i kids=
+  for i in $(seq 1 500); do
+    kids=$(pgrep -P "$shell" | sort -n | tr '\n' ' ')
+    [ "$(wc -w <<<"$kids")" -eq 2 ] && break
+    sleep 0.01
+  done
+  local expected
+  expected=$(printf '%s\n' "$shell" $kids | sort -n | tr '\n' ' ')
+  ktstr_run 0 holders --json "$F"
+  run jq -r '[.[0].holders[].pid] | map(tostring) | join(" ")' <<<"$output"
+  assert_output "${expected% }"
+}
+
+@test "a blocked flock shows as waiting, not holding" {
+  hold_lock "$F"
+  flock "$F" true &
+  local waiter=$!
+  wait_for_waiter_pid "$waiter"
+  ktstr_run 0 holders "$F"
+  assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held +flock "
+  assert_line --index 2 --regexp "^$waiter +exclusive +waiting +flock $F true$"
+  [ "${#lines[@]}" -eq 3 ]
+  ktstr_run 0 holders --json "$F"
+  jq -e --argjson h "$HOLDER_PID" --argjson w "$waiter" '
+    .[0].holders | length == 1 and .[0].pid == $h' <<<"$output"
+  jq -e --argjson w "$waiter" '
+    .[0].waiters | length == 1 and .[0].pid == $w and .[0].mode == "exclusive"' <<<"$output"
+}
+
+@test "a shared waiter behind an exclusive holder: waiting, mode shared" {
+  hold_lock "$F"
+  flock -s "$F" true &
+  local waiter=$!
+  wait_for_waiter_pid "$waiter"
+  ktstr_run 0 holders "$F"
+  assert_line --index 2 --regexp "^$waiter +shared +waiting +flock -s $F true$"
+  ktstr_run 0 holders --json "$F"
+  jq -e --argjson w "$waiter" '.[0].waiters == [.[0].waiters[0]]
+    and .[0].waiters[0].pid == $w and .[0].waiters[0].mode == "shared"' <<<"$output"
+}
+
+@test "shared holders: each named, mode shared" {
+  hold_lock -s "$F"
+  local first=$HOLDER_PID
+  hold_lock -s "$F"
+  local second=$HOLDER_PID
+  ktstr_run 0 holders "$F"
+  assert_line --index 1 --regexp "^$first +shared +held +flock -s $F sleep 600$"
+  assert_line --index 2 --regexp "^$second +shared +held +flock -s $F sleep 600$"
+  [ "${#lines[@]}" -eq 3 ]
+  ktstr_run 0 holders --json "$F"
+  jq -e --argjson a "$first" --argjson b "$second" '
+    [.[0].holders[] | [.pid, .mode]] == [[$a, "shared"], [$b, "shared"]]' <<<"$output"
+}
+
+@test "--json: typed fields" {
+  hold_lock "$F"
+  ktstr_run 0 holders --json "$F"
+  [ -z "$stderr" ]
+  jq -e --arg f "$F" --argjson pid "$HOLDER_PID" '
+    type == "array" and length == 1
+    and .[0].path == $f and (.[0].needle | type) == "string"
+    and (.[0].holders | type) == "array" and (.[0].waiters | type) == "array"
+    and (.[0].holders[0] | (.pid | type) == "number" and .pid == $pid
+         and (.mode | type) == "string" and .mode == "exclusive"
+         and (.cmdline | type) == "string" and .cmdline == "flock \($f) sleep 600"
+         and (.confirmed | type) == "boolean")' <<<"$output"
+}
+
+@test "--json when not held: empty arrays, exit 1" {
+  ktstr_run 1 holders --json "$F"
+  jq -e --arg f "$F" '. == [{"path": $f, "needle": .[0].needle, "holders": [], "waiters": []}]' \
+    <<<"$output"
+}
+
+@test "exit status: 0 held, 1 not held" {
+  ktstr_run 1 holders "$F"
+  assert_output "not held"
+  [ -z "$stderr" ]
+  hold_lock "$F"
+  ktstr_run 0 holders "$F"
+}
+
+@test "-q prints nothing, held or not; the status still answers" {
+  ktstr_run 1 holders -q "$F"
+  assert_output ""
+  [ -z "$stderr" ]
+  hold_lock "$F"
+  ktstr_run 0 holders -q "$F"
+  assert_output ""
+  [ -z "$stderr" ]
+  ktstr_run 0 holders --quiet --json "$F"
+  assert_output ""
+  ktstr_run 0 -q holders "$F"
+  assert_output ""
+}
+
+@test "several PATHs: a section each; 0 only when all are held" {
+  local g=$BATS_TEST_TMPDIR/g
+  touch "$g"
+  hold_lock "$F"
+  ktstr_run 1 holders "$F" "$g"
+  assert_line --index 0 "$F:"
+  assert_line --index 1 --regexp '^  PID +MODE +STATE +COMMAND$'
+  assert_line --index 2 --regexp "^  $HOLDER_PID +exclusive +held +flock "
+  assert_line --index 3 "$g:"
+  assert_line --index 4 "  not held"
+  [ "${#lines[@]}" -eq 5 ]
+  local first=$HOLDER_PID
+  hold_lock -s "$g"
+  ktstr_run 0 holders "$F" "$g"
+  assert_line --index 2 --regexp "^  $first +exclusive +held "
+  assert_line --index 5 --regexp "^  $HOLDER_PID +shared +held "
+  ktstr_run 0 holders --json "$g" "$F"
+  jq -e --arg f "$F" --arg g "$g" '[.[].path] == [$g, $f]
+    and all(.[]; .holders | length == 1)' <<<"$output"
+}
+
+@test "a missing PATH among several: 66, named on stderr, the rest answered" {
+  hold_lock "$F"
+  ktstr_run 66 holders "$BATS_TEST_TMPDIR/missing" "$F"
+  assert_one_error_line 'ktstr holders:'
+  [[ $stderr == *"$BATS_TEST_TMPDIR/missing"* ]]
+  assert_output --partial "$F:"
+  assert_output --regexp "$HOLDER_PID +exclusive +held"
+}
+
+@test "a long command line is cut at 100 characters with …" {
+  local long
+  long=$(printf 'x%.0s' $(seq 1 150))
+  # bash -c takes the long word as its $0, so flock's own argv is long.
+  flock "$F" bash -c 'sleep 600' "$long" &
+  HOLDER_PID=$!
+  wait_for_lock_pid "$HOLDER_PID"
+  ktstr_run 0 holders --json "$F"
+  jq -e --arg full "flock $F bash -c sleep 600 $long" '
+    .[0].holders[0].cmdline == ($full[0:100] + "…")' <<<"$output"
+  ktstr_run 0 holders "$F"
+  assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held +flock .*x…$"
+}
