@@ -172,7 +172,16 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
   }
 
   if (o.cpu_count) {
-    for (unsigned c : *allowed) {
+    // The candidates are the CPUs this process may run on. On a fake sysfs
+    // (KTSTR_SYSFS_ROOT) with --no-pin, this machine's affinity mask says
+    // nothing about the fake host's CPUs and no command runs on them, so the
+    // fake online list stands in for it.
+    std::vector<unsigned> pool = *allowed;
+    if (!plan.pin && sysfs_root_from_env() != "/sys") {
+      pool.clear();
+      for (const auto& p : topo->cpus) pool.push_back(p.cpu);
+    }
+    for (unsigned c : pool) {
       if (topo->find_cpu(c) != nullptr && !contains(plan.fixed_cpus, c)) {
         req.dynamic_candidates.push_back(c);
       }

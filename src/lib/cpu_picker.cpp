@@ -74,9 +74,12 @@ std::optional<std::vector<unsigned>> pick_cpus(const Topology& topo,
   for (const auto& g : groups) total += g.cpus.size();
   if (total < count) return std::nullopt;
 
-  // 1. One LLC, best fit.
+  // 1. One LLC, best fit. A CPU without cache information is a group of one
+  // and would always fit a request for one CPU best; it is not an LLC, so it
+  // only serves when no real LLC has room.
   const Group* best = nullptr;
   for (const auto& g : groups) {
+    if (!g.llc) continue;
     if (g.cpus.size() >= count && (!best || g.cpus.size() < best->cpus.size())) best = &g;
   }
   if (best) return std::vector<unsigned>(best->cpus.begin(), best->cpus.begin() + count);

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -47,11 +48,39 @@ class LockTable {
   Slot& operator[](std::size_t i) { return slots_[i]; }
   std::vector<Slot>& slots() { return slots_; }
 
+  // Existing files first, missing ones created only once every existing one
+  // opened: a FIFO, directory or symlink planted at one path of the set
+  // refuses the request before any lock file of it is created.
   Status open_all() {
+    std::vector<Slot*> missing;
     for (auto& s : slots_) {
-      auto fd = open_lock_file(s.path, CreateMode::create_if_missing);
+      auto fd = open_lock_file(s.path, CreateMode::open_existing);
+      if (fd) {
+        s.fd = std::move(*fd);
+      } else if (fd.error().sys_errno == ENOENT) {
+        missing.push_back(&s);
+      } else {
+        return Unexpected(fd.error());
+      }
+    }
+    for (Slot* s : missing) {
+      auto fd = open_lock_file(s->path, CreateMode::create_if_missing);
       if (!fd) return Unexpected(fd.error());
-      s.fd = std::move(*fd);
+      s->fd = std::move(*fd);
+    }
+    // Two names of one file (a/x and a//x, a --path naming a CPU lock) are
+    // two open file descriptions, whose flocks conflict with each other
+    // (fs/locks.c: flock_locks_conflict compares the struct file): the set
+    // could never be had and the wait would never end. Refuse it instead.
+    std::map<std::pair<dev_t, ino_t>, const Slot*> seen;
+    for (const auto& s : slots_) {
+      struct stat st {};
+      if (::fstat(s.fd.get(), &st) != 0) return fail_errno("cannot stat " + quote(s.path), errno);
+      auto [it, fresh] = seen.try_emplace(std::pair(st.st_dev, st.st_ino), &s);
+      if (!fresh) {
+        return fail(ExitCode::usage, quote(it->second->path) + " and " + quote(s.path) +
+                                         " are the same file", "name each lock file once");
+      }
     }
     return {};
   }

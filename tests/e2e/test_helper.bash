@@ -90,66 +90,176 @@ require_root() {
   [ "$(id -u)" -eq 0 ] || skip "needs root: $1"
 }
 
-# kill_tree PID: kills PID and all its descendants, deepest first, so that
-# none is reparented out of reach before its turn. A holder like `flock F
-# sleep 600` leaves `sleep` holding F's open file description when only
-# flock is killed; this takes both down so that F's mount can go.
-kill_tree() {
-  local pid=$1 child
-  for child in $(pgrep -P "$pid"); do kill_tree "$child"; done
-  kill -KILL "$pid" 2>/dev/null || true
+# ---- background runs, wrappers and lock holders (acquire tests) ----
+
+# ktstr_start ARGS...: starts `ktstr ARGS...` in the background with stdout
+# and stderr in files and fd 3 closed (bats waits for whoever holds fd 3);
+# sets $KTSTR_PID. Check it with ktstr_wait.
+declare -gA KTSTR_BG_OUT=() KTSTR_BG_ERR=()
+ktstr_start() {
+  local n=${#KTSTR_BG_OUT[@]}
+  local out=$BATS_TEST_TMPDIR/bg$n.out err=$BATS_TEST_TMPDIR/bg$n.err
+  "$KTSTR" "$@" >"$out" 2>"$err" 3>&- &
+  KTSTR_PID=$!
+  KTSTR_BG_OUT[$KTSTR_PID]=$out
+  KTSTR_BG_ERR[$KTSTR_PID]=$err
 }
 
-# kill_background_trees: kill_background for every job and its descendants;
-# for teardown of tests whose holders fork.
-kill_background_trees() {
-  local pid
-  for pid in $(jobs -p); do kill_tree "$pid"; done
-  wait || true
-  # Let bash report the killed jobs now, into /dev/null, rather than as
-  # "Killed" lines in a failing test's output.
-  jobs >/dev/null
-} 2>/dev/null
-
-# lock_key_of_pid PID: the MAJ:MIN:INODE field of the FLOCK line /proc/locks
-# shows for a lock PID holds (not waits for); fails when there is none.
-lock_key_of_pid() {
-  awk -v p="$1" '$2 == "FLOCK" && $5 == p { print $6; found = 1; exit } END { exit !found }' /proc/locks
+# pid_ended PID: PID has exited (gone, or a zombie nobody reaped yet).
+pid_ended() {
+  [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status" 2>/dev/null
 }
 
-# wait_for_waiter_pid PID: until /proc/locks shows PID blocked on a lock (a
-# "->" line; 5 s max).
-wait_for_waiter_pid() {
-  local pid=$1 i
-  for i in $(seq 1 500); do
-    if awk -v p="$pid" '$2 == "->" && $6 == p { found = 1 } END { exit !found }' /proc/locks; then
-      return 0
-    fi
+# wait_until DESCRIPTION COMMAND...: polls COMMAND every 10 ms until it
+# succeeds; fails after 20 s (a hang, not a slow machine).
+wait_until() {
+  local what=$1 i
+  shift
+  for ((i = 0; i < 2000; i++)); do
+    "$@" && return 0
     sleep 0.01
   done
-  echo "pid $pid never appeared waiting in /proc/locks" >&2
+  echo "timed out waiting until $what" >&2
   return 1
 }
 
-# ktstr_run_as_nobody STATUS ARGS...: ktstr_run, but as user nobody (group
-# nogroup, no supplementary groups), for permission tests run as root.
-ktstr_run_as_nobody() {
-  local expected=$1
-  shift
-  # ktstr_run runs "$KTSTR" "$@"; bash's dynamic scoping makes it setpriv here.
-  local KTSTR
-  KTSTR=$(command -v setpriv) || skip "needs setpriv (Debian package util-linux)"
-  ktstr_run "$expected" --reuid nobody --regid nogroup --clear-groups -- "$KTSTR_BIN_DIR/ktstr" "$@"
+# ktstr_wait STATUS [PID]: waits (60 s at most) for a ktstr_start run to end;
+# fails unless it exited with STATUS. Sets $status, $output and $stderr.
+ktstr_wait() {
+  local expected=$1 pid=${2:-$KTSTR_PID} i
+  for ((i = 0; i < 6000; i++)); do
+    pid_ended "$pid" && break
+    sleep 0.01
+  done
+  if ! pid_ended "$pid"; then
+    echo "ktstr (pid $pid) still running after 60 s" >&2
+    return 1
+  fi
+  status=0
+  wait "$pid" || status=$?
+  output=$(cat "${KTSTR_BG_OUT[$pid]}")
+  stderr=$(cat "${KTSTR_BG_ERR[$pid]}")
+  if [ "$status" -ne "$expected" ]; then
+    printf 'ktstr (pid %s): expected status %s, got %s\n--- stdout\n%s\n--- stderr\n%s\n' \
+      "$pid" "$expected" "$status" "$output" "$stderr" >&2
+    return 1
+  fi
 }
 
-# open_path_to_others DIR: adds search permission for others to DIR and each
-# of its ancestors inside this run's private temp dir (0700 by default), so
-# that a test can run something as another user against files under DIR.
-open_path_to_others() {
-  local d=$1
-  while [[ $d == "$BATS_RUN_TMPDIR"* ]]; do
-    chmod o+x "$d"
-    [ "$d" = "$BATS_RUN_TMPDIR" ] && break
-    d=$(dirname "$d")
+# ktstr_run_with STATUS [WRAPPER...] -- ARGS...: ktstr_run, with ktstr started
+# through WRAPPER (`taskset -c 1`, `setpriv --reuid=nobody`, `timeout 20`).
+ktstr_run_with() {
+  local expected=$1 wrapper=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    wrapper+=("$1")
+    shift
   done
+  shift
+  # 127 is expected of acquire for a missing command; say so, or bats warns
+  # that ktstr itself was not found (BW01).
+  local flag=()
+  [ "$expected" -ne 127 ] || flag=(-127)
+  run "${flag[@]}" --separate-stderr "${wrapper[@]}" "$KTSTR" "$@"
+  if [ "$status" -ne "$expected" ]; then
+    printf '%s ktstr %s\nexpected status %s, got %s\n--- stdout\n%s\n--- stderr\n%s\n' \
+      "${wrapper[*]}" "$*" "$expected" "$status" "$output" "$stderr" >&2
+    return 1
+  fi
+}
+
+# ktstr_run_tty STATUS ARGS...: ktstr_run with stdout and stderr on a
+# terminal (script(1)); $output holds what the terminal showed, both streams.
+ktstr_run_tty() {
+  local expected=$1 cmd
+  shift
+  printf -v cmd '%q ' "$KTSTR" "$@"
+  # A wide terminal, so a status line is not cut at 80 columns.
+  run --separate-stderr script -qec "stty cols 250 2>/dev/null; $cmd" /dev/null </dev/null
+  if [ "$status" -ne "$expected" ]; then
+    printf 'ktstr %s (on a tty)\nexpected status %s, got %s\n--- terminal\n%s\n--- stderr\n%s\n' \
+      "$*" "$expected" "$status" "$output" "$stderr" >&2
+    return 1
+  fi
+}
+
+# harness_hold FLOCK-OPTIONS... FILE: util-linux flock holding FILE in the
+# background the way the Rust harness holds its lock files; -o keeps the lock
+# fd out of flock's `sleep`, so the flock process is the only holder. Waits
+# until the kernel lists the lock; sets $HOLDER_PID. Undo with harness_release.
+harness_hold() {
+  flock -o "$@" sleep 600 >/dev/null 2>&1 3>&- &
+  HOLDER_PID=$!
+  wait_for_lock_pid "$HOLDER_PID"
+}
+
+# harness_release [PID]: ends a harness_hold holder (and its sleep), which
+# drops its lock.
+harness_release() {
+  local pid=${1:-$HOLDER_PID} kids
+  kids=$(pgrep -P "$pid" || true)
+  kill "$pid" $kids 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# kill_jobs_and_children: for teardown: kills every background job and its
+# direct children (the `sleep` of a flock holder), then reaps the jobs.
+kill_jobs_and_children() {
+  local pid kids
+  for pid in $(jobs -p); do
+    kids=$(pgrep -P "$pid" || true)
+    kill "$pid" $kids 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+
+# needle_of PATH: the /proc/locks key of PATH, from `ktstr needle`.
+needle_of() {
+  ktstr_run 0 needle "$1"
+  printf '%s\n' "$output"
+}
+
+# flock_mode PID PATH [LOCKS_FILE]: WRITE or READ for the lock PID holds (not
+# waits for) on PATH in /proc/locks (or a saved copy); empty when none.
+flock_mode() {
+  local key
+  key=$(needle_of "$2")
+  awk -v p="$1" -v k="$key" '$2 == "FLOCK" && $5 == p && $6 == k { print $4 }' "${3:-/proc/locks}"
+}
+
+# flock_waiting_on PID PATH: PID is blocked in flock(2) on PATH.
+flock_waiting_on() {
+  local key
+  key=$(needle_of "$2")
+  awk -v p="$1" -v k="$key" '$2 == "->" && $6 == p && $7 == k { found = 1 } END { exit !found }' /proc/locks
+}
+
+# flocks_held_by PID [LOCKS_FILE]: how many locks PID holds (waits excluded).
+flocks_held_by() {
+  awk -v p="$1" '$2 == "FLOCK" && $5 == p { n++ } END { print n + 0 }' "${2:-/proc/locks}"
+}
+
+# flock_waiting PID: PID is blocked in flock(2) (a "->" line in /proc/locks).
+flock_waiting() {
+  awk -v p="$1" '$2 == "->" && $6 == p { found = 1 } END { exit !found }' /proc/locks
+}
+
+# write_probe: creates $BATS_TEST_TMPDIR/probe, a command for acquire to run
+# that records what it sees into the directory given as its argument: ppid,
+# pid, a copy of /proc/locks, KTSTR_CPUS and KTSTR_LOCKS ("unset" when
+# absent), its Cpus_allowed_list and the targets of its open fds. Sets $PROBE.
+write_probe() {
+  PROBE=$BATS_TEST_TMPDIR/probe
+  cat >"$PROBE" <<'PROBE_EOF'
+#!/bin/sh
+out=$1
+echo "$PPID" >"$out/ppid"
+echo "$$" >"$out/pid"
+cat /proc/locks >"$out/proc_locks"
+printf '%s\n' "${KTSTR_CPUS-unset}" >"$out/cpus"
+printf '%s\n' "${KTSTR_LOCKS-unset}" >"$out/lockpaths"
+sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$$/status" >"$out/allowed"
+for fd in /proc/$$/fd/*; do readlink "$fd" || :; done >"$out/fds"
+PROBE_EOF
+  chmod +x "$PROBE"
 }

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# acquire --cpus N: which CPUs it chooses. The affinity mask bounds the
+# choice; taken CPUs and CPUs of LLCs held EX are skipped; the choice packs
+# into the fewest LLCs and prefers one NUMA node. Fake topologies
+# (fake_sysfs.bash) describe hosts this machine is not; their CPUs beyond
+# this machine's are reserved with --no-pin, where the fake online list is
+# the candidate set.
+
+setup() {
+  load test_helper
+  load fake_sysfs
+  ktstr_isolate
+  D=$KTSTR_LOCK_DIR
+  T=$BATS_TEST_TMPDIR
+  write_probe
+  mkdir -p "$D"
+}
+
+teardown() {
+  kill_jobs_and_children
+}
+
+# cpus_chosen ARGS...: runs `acquire ARGS -- probe`, expecting success, and
+# prints KTSTR_CPUS.
+cpus_chosen() {
+  ktstr_run 0 acquire "$@" -- "$PROBE" "$T"
+  cat "$T/cpus"
+}
+
+# hold_cpus LIST: the harness holds the CPU locks of LIST (EX, one holder each).
+hold_cpus() {
+  local c
+  for c in $(fake_expand_cpus "$1"); do
+    harness_hold -x "$D/ktstr-cpu-$c.lock"
+  done
+}
+
+# ---- this machine's CPUs 0 and 1, pinned ----
+
+@test "taskset -c 1 acquire --cpus 1 gets CPU 1 and runs on it (real sysfs)" {
+  ktstr_run_with 0 taskset -c 1 -- acquire --cpus 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpus")" 1
+  assert_equal "$(cat "$T/allowed")" 1
+  assert_equal "$(flock_mode "$(cat "$T/ppid")" "$D/ktstr-cpu-1.lock" "$T/proc_locks")" WRITE
+  [ ! -e "$D/ktstr-cpu-0.lock" ] || [ -z "$(flock_mode "$(cat "$T/ppid")" "$D/ktstr-cpu-0.lock" "$T/proc_locks")" ]
+}
+
+@test "taskset -c 0 acquire --cpus 1 gets CPU 0 (fake sysfs too)" {
+  fake_topology_small
+  ktstr_run_with 0 taskset -c 0 -- acquire --cpus 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpus")" 0
+  assert_equal "$(cat "$T/allowed")" 0
+  holder=$(cat "$T/ppid")
+  assert_equal "$(flock_mode "$holder" "$D/ktstr-cpu-0.lock" "$T/proc_locks")" WRITE
+  assert_equal "$(flock_mode "$holder" "$D/ktstr-llc-1.lock" "$T/proc_locks")" READ
+  assert_equal "$(flocks_held_by "$holder" "$T/proc_locks")" 2
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-1.lock:$D/ktstr-cpu-0.lock"
+}
+
+@test "--cpus outside the affinity mask is a conflict, not a CPU outside the mask" {
+  fake_topology_small
+  hold_cpus 1
+  ktstr_run_with 75 taskset -c 1 -- acquire -n --cpus 1 -- touch "$T/ran"
+  [ ! -e "$T/ran" ]
+  [[ "$stderr" == *"$D/ktstr-cpu-1.lock"* ]]
+  ktstr_run_with 64 taskset -c 1 -- acquire --cpus 2 -- touch "$T/ran"
+  [[ "$stderr" == *"--cpus 2"* ]]
+}
+
+@test "--cpus skips a taken CPU" {
+  fake_topology_small
+  hold_cpus 0
+  assert_equal "$(cpus_chosen --cpus 1)" 1
+  assert_equal "$(cat "$T/allowed")" 1
+}
+
+@test "--cpus skips the CPUs of an LLC the harness holds EX, not of one held SH" {
+  fake_topology_small
+  harness_hold -x "$D/ktstr-llc-0.lock"   # CPU 1's LLC
+  assert_equal "$(cpus_chosen --cpus 1)" 0
+  ktstr_run 75 acquire -n --cpus 2 -- touch "$T/ran"
+  [[ "$stderr" == *"$D/ktstr-llc-0.lock"* ]]
+  harness_release
+  harness_hold -s "$D/ktstr-llc-0.lock"
+  assert_equal "$(cpus_chosen --cpus 2)" 0-1
+}
+
+@test "--cpus waits for a CPU to be released when none is free, then takes it" {
+  fake_topology_small
+  hold_cpus 0
+  first=$HOLDER_PID
+  hold_cpus 1
+  ktstr_start acquire --cpus 1 -- "$PROBE" "$T"
+  wait_until "acquire has the CPU lock files open" \
+    sh -c 'ls -l /proc/$1/fd | grep -q ktstr-cpu-1.lock' sh "$KTSTR_PID"
+  [ ! -e "$T/ppid" ]
+  harness_release "$first"
+  ktstr_wait 0
+  assert_equal "$(cat "$T/cpus")" 0
+}
+
+# ---- two sockets, four LLCs (fake) ----
+
+@test "two sockets: --cpus packs into one LLC, the lowest when all fit equally" {
+  fake_topology_two_sockets
+  assert_equal "$(cpus_chosen --no-pin --cpus 2)" 0-1
+  assert_equal "$(cpus_chosen --no-pin --cpus 4)" 0-3
+}
+
+@test "two sockets: --cpus takes the LLC that fits best, keeping whole LLCs for larger requests" {
+  fake_topology_two_sockets
+  hold_cpus 0
+  # LLC 0 has 3 free CPUs, the others 4: 2 fit best in LLC 0, 4 only elsewhere.
+  assert_equal "$(cpus_chosen --no-pin --cpus 2)" 1-2
+  assert_equal "$(cpus_chosen --no-pin --cpus 3)" 1-3
+  assert_equal "$(cpus_chosen --no-pin --cpus 4)" 4-7
+}
+
+@test "two sockets: more than an LLC holds stays in one NUMA node, fullest LLC first" {
+  fake_topology_two_sockets
+  hold_cpus 0
+  # Node 0 has 7 free (3 + 4), enough for 5 in two LLCs: 4-7 and then LLC 0.
+  assert_equal "$(cpus_chosen --no-pin --cpus 5)" 1,4-7
+  assert_equal "$(cpus_chosen --no-pin --cpus 8)" 8-15
+}
+
+@test "two sockets: when node 0 is nearly full, the request goes to node 1 whole" {
+  fake_topology_two_sockets
+  hold_cpus 0-2,4-6
+  # Node 0 has only CPUs 3 and 7 free: 6 CPUs come from node 1 alone.
+  assert_equal "$(cpus_chosen --no-pin --cpus 6)" 8-13
+  # 3 CPUs fit one LLC of node 1.
+  assert_equal "$(cpus_chosen --no-pin --cpus 3)" 8-10
+}
+
+@test "two sockets: spans nodes only when no node has enough" {
+  fake_topology_two_sockets
+  hold_cpus 0-5
+  # Free: 6-7 (node 0), 8-15 (node 1); 10 needs both nodes.
+  result=$(cpus_chosen --no-pin --cpus 10)
+  assert_equal "$result" 6-15
+}
+
+@test "two sockets: skips the CPUs of LLCs held EX" {
+  fake_topology_two_sockets
+  harness_hold -x "$D/ktstr-llc-0.lock"
+  assert_equal "$(cpus_chosen --no-pin --cpus 2)" 4-5
+  harness_hold -x "$D/ktstr-llc-1.lock"
+  # Node 0 is all held: node 1.
+  assert_equal "$(cpus_chosen --no-pin --cpus 5)" 8-12
+}
+
+@test "two sockets: --cpus takes EX on each chosen CPU and SH on each chosen LLC only" {
+  fake_topology_two_sockets
+  hold_cpus 0
+  ktstr_run 0 acquire --no-pin --cpus 5 -- "$PROBE" "$T"
+  holder=$(cat "$T/ppid")
+  for c in 1 4 5 6 7; do
+    assert_equal "$(flock_mode "$holder" "$D/ktstr-cpu-$c.lock" "$T/proc_locks")" WRITE
+  done
+  assert_equal "$(flock_mode "$holder" "$D/ktstr-llc-0.lock" "$T/proc_locks")" READ
+  assert_equal "$(flock_mode "$holder" "$D/ktstr-llc-1.lock" "$T/proc_locks")" READ
+  assert_equal "$(flocks_held_by "$holder" "$T/proc_locks")" 7
+  assert_equal "$(cat "$T/lockpaths")" \
+    "$D/ktstr-llc-0.lock:$D/ktstr-llc-1.lock:$D/ktstr-cpu-1.lock:$D/ktstr-cpu-4.lock:$D/ktstr-cpu-5.lock:$D/ktstr-cpu-6.lock:$D/ktstr-cpu-7.lock"
+}
+
+@test "two sockets: --cpus beside --cpu chooses other CPUs" {
+  fake_topology_two_sockets
+  assert_equal "$(cpus_chosen --no-pin --cpu 0 --cpus 2)" 0-2
+}
+
+# ---- SMT siblings, offline CPUs, CPUs without caches ----
+
+@test "SMT: an LLC whose CPU list is not contiguous is packed as one" {
+  fake_topology_smt
+  assert_equal "$(cpus_chosen --no-pin --cpus 8)" 0-3,8-11
+  hold_cpus 0-3
+  # LLC 0 has 8-11 free (4), LLC 1 has 8: 4 fit best in LLC 0.
+  assert_equal "$(cpus_chosen --no-pin --cpus 4)" 8-11
+  assert_equal "$(cpus_chosen --no-pin --cpus 6)" 4-7,12-13
+}
+
+@test "SMT: --cpu C takes the LLC its sibling shares" {
+  fake_topology_smt
+  ktstr_run 0 acquire --no-pin --cpu 9 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-0.lock:$D/ktstr-cpu-9.lock"
+  ktstr_run 0 acquire --no-pin --cpu 12 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-1.lock:$D/ktstr-cpu-12.lock"
+}
+
+@test "offline CPUs are never chosen or locked" {
+  fake_topology_offline
+  # LLC 1 has 4, 5, 7 online: 3 fit there best.
+  assert_equal "$(cpus_chosen --no-pin --cpus 3)" 4-5,7
+  assert_equal "$(cpus_chosen --no-pin --cpus 7)" 0-5,7
+  ktstr_run 64 acquire --no-pin --cpus 8 -- true
+  [[ "$stderr" == *"--cpus 8"* ]]
+  ktstr_run 0 acquire --no-pin --llc 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpus")" 4-5,7
+  [ ! -e "$D/ktstr-cpu-6.lock" ]
+}
+
+@test "a CPU without a cache directory has no LLC lock and is chosen last" {
+  fake_topology_no_cache
+  ktstr_run 0 acquire --no-pin --cpu 4 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-cpu-4.lock"
+  assert_equal "$(flocks_held_by "$(cat "$T/ppid")" "$T/proc_locks")" 1
+  assert_equal "$(cpus_chosen --no-pin --cpus 1)" 0
+  assert_equal "$(cpus_chosen --no-pin --cpus 4)" 0-3
+  assert_equal "$(cpus_chosen --no-pin --cpus 5)" 0-4
+  hold_cpus 0-2
+  # LLC 0 has only CPU 3 free: 2 CPUs take it and the cacheless CPU 4.
+  assert_equal "$(cpus_chosen --no-pin --cpus 2)" 3-4
+}
+
+@test "the LLC of a CPU is its highest-level cache, whatever the index numbers" {
+  fake_sysfs_init 0-1
+  for c in 0 1; do
+    fake_cache "$c" 0 1 "$c" "$c"
+    fake_cache "$c" 1 3 7 0-1   # the LLC, at a lower index than the L2
+    fake_cache "$c" 2 2 "$c" "$c"
+  done
+  ktstr_run 0 acquire --cpu 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-0.lock:$D/ktstr-cpu-1.lock"
+  ktstr_run 0 acquire --llc 0 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpus")" 0-1
+  ktstr_run 64 acquire --llc 1 -- true
+}
+
+@test "the fake sysfs is the one in use: its online list, not this machine's" {
+  fake_topology_two_sockets
+  # CPU 9 exists in the fake host only.
+  ktstr_run 0 acquire --no-pin --cpu 9 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-2.lock:$D/ktstr-cpu-9.lock"
+  fake_sysfs_init 1
+  fake_llc 0 1
+  ktstr_run 64 acquire --no-pin --cpu 0 -- true
+  [[ "$stderr" == *"CPU 0"* ]]
+}

@@ -1,0 +1,110 @@
+# Fake sysfs trees for KTSTR_SYSFS_ROOT, so acquire's CPU and LLC choices can
+# be tested on host shapes this machine does not have. Only the files ktstr
+# reads are written (SPEC §3):
+#   devices/system/cpu/online
+#   devices/system/cpu/cpuN/cache/indexM/{level,id,shared_cpu_list}
+#   devices/system/node/nodeK/cpulist
+# Load after test_helper; every tree lives under $BATS_TEST_TMPDIR.
+
+# fake_sysfs_init ONLINE: starts an empty tree whose online list is ONLINE
+# (e.g. "0-5,7"), sets $FAKE_SYSFS and exports KTSTR_SYSFS_ROOT to it.
+fake_sysfs_init() {
+  FAKE_SYSFS=$BATS_TEST_TMPDIR/sysfs
+  rm -rf "$FAKE_SYSFS"
+  mkdir -p "$FAKE_SYSFS/devices/system/cpu" "$FAKE_SYSFS/devices/system/node"
+  printf '%s\n' "$1" >"$FAKE_SYSFS/devices/system/cpu/online"
+  export KTSTR_SYSFS_ROOT=$FAKE_SYSFS
+}
+
+# fake_expand_cpus LIST: "0-3,8" -> "0 1 2 3 8", one word per CPU.
+fake_expand_cpus() {
+  local part lo hi parts out=()
+  IFS=, read -ra parts <<<"$1"
+  for part in "${parts[@]}"; do
+    if [[ $part == *-* ]]; then
+      lo=${part%-*} hi=${part#*-}
+      out+=($(seq "$lo" "$hi"))
+    else
+      out+=("$part")
+    fi
+  done
+  echo "${out[@]}"
+}
+
+# fake_cache CPU INDEX LEVEL ID SHARED: cpuCPU/cache/indexINDEX with that
+# level, cache id and shared_cpu_list. An empty ID writes no id file (old
+# kernels had none).
+fake_cache() {
+  local dir=$FAKE_SYSFS/devices/system/cpu/cpu$1/cache/index$2
+  mkdir -p "$dir"
+  printf '%s\n' "$3" >"$dir/level"
+  [ -z "$4" ] || printf '%s\n' "$4" >"$dir/id"
+  printf '%s\n' "$5" >"$dir/shared_cpu_list"
+}
+
+# fake_llc ID CPUS: every CPU of CPUS gets a private L1 (index0) and L2
+# (index2) and the L3 (index3) with cache id ID shared by all of CPUS.
+fake_llc() {
+  local id=$1 cpus=$2 c
+  for c in $(fake_expand_cpus "$cpus"); do
+    fake_cache "$c" 0 1 "$c" "$c"
+    fake_cache "$c" 2 2 "$c" "$c"
+    fake_cache "$c" 3 3 "$id" "$cpus"
+  done
+}
+
+# fake_node NODE CPUS: NUMA node NODE holds CPUS.
+fake_node() {
+  mkdir -p "$FAKE_SYSFS/devices/system/node/node$1"
+  printf '%s\n' "$2" >"$FAKE_SYSFS/devices/system/node/node$1/cpulist"
+}
+
+# ---- ready-made shapes ----
+
+# Two CPUs, each with its own LLC, and cache ids in the opposite order of the
+# CPU numbers: CPU 1 is in LLC 0 (id 4), CPU 0 in LLC 1 (id 9). CPUs 0 and 1
+# exist on any test host, so commands can be pinned to them.
+fake_topology_small() {
+  fake_sysfs_init 0-1
+  fake_llc 9 0
+  fake_llc 4 1
+  fake_node 0 0-1
+}
+
+# Two sockets (NUMA nodes) of two LLCs of four CPUs:
+#   node 0: LLC 0 = 0-3, LLC 1 = 4-7;  node 1: LLC 2 = 8-11, LLC 3 = 12-15.
+fake_topology_two_sockets() {
+  fake_sysfs_init 0-15
+  fake_llc 0 0-3
+  fake_llc 1 4-7
+  fake_llc 2 8-11
+  fake_llc 3 12-15
+  fake_node 0 0-7
+  fake_node 1 8-15
+}
+
+# SMT: 8 cores with 2 threads each, siblings N and N+8, as x86 numbers them,
+# so each LLC's CPU list is not contiguous: LLC 0 = 0-3,8-11, LLC 1 = 4-7,12-15.
+fake_topology_smt() {
+  fake_sysfs_init 0-15
+  fake_llc 0 0-3,8-11
+  fake_llc 1 4-7,12-15
+  fake_node 0 0-15
+}
+
+# CPU 6 offline: online is 0-5,7; sysfs still lists it in LLC 1's shared
+# list (LLC 0 = 0-3, LLC 1 = 4-7).
+fake_topology_offline() {
+  fake_sysfs_init 0-5,7
+  fake_llc 0 0-3
+  fake_llc 1 4-7
+  fake_node 0 0-7
+}
+
+# CPU 4 has no cache directory at all (LLC 0 = 0-3).
+fake_topology_no_cache() {
+  fake_sysfs_init 0-4
+  fake_llc 0 0-3
+  mkdir -p "$FAKE_SYSFS/devices/system/cpu/cpu4"
+  fake_node 0 0-4
+}
