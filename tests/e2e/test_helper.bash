@@ -90,6 +90,70 @@ require_root() {
   [ "$(id -u)" -eq 0 ] || skip "needs root: $1"
 }
 
+# kill_tree PID: kills PID and all its descendants, deepest first, so that
+# none is reparented out of reach before its turn. A holder like `flock F
+# sleep 600` leaves `sleep` holding F's open file description when only
+# flock is killed; this takes both down so that F's mount can go.
+kill_tree() {
+  local pid=$1 child
+  for child in $(pgrep -P "$pid"); do kill_tree "$child"; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# kill_background_trees: kill_background for every job and its descendants;
+# for teardown of tests whose holders fork.
+kill_background_trees() {
+  local pid
+  for pid in $(jobs -p); do kill_tree "$pid"; done
+  wait || true
+  # Let bash report the killed jobs now, into /dev/null, rather than as
+  # "Killed" lines in a failing test's output.
+  jobs >/dev/null
+} 2>/dev/null
+
+# lock_key_of_pid PID: the MAJ:MIN:INODE field of the FLOCK line /proc/locks
+# shows for a lock PID holds (not waits for); fails when there is none.
+lock_key_of_pid() {
+  awk -v p="$1" '$2 == "FLOCK" && $5 == p { print $6; found = 1; exit } END { exit !found }' /proc/locks
+}
+
+# wait_for_waiter_pid PID: until /proc/locks shows PID blocked on a lock (a
+# "->" line; 5 s max).
+wait_for_waiter_pid() {
+  local pid=$1 i
+  for i in $(seq 1 500); do
+    if awk -v p="$pid" '$2 == "->" && $6 == p { found = 1 } END { exit !found }' /proc/locks; then
+      return 0
+    fi
+    sleep 0.01
+  done
+  echo "pid $pid never appeared waiting in /proc/locks" >&2
+  return 1
+}
+
+# ktstr_run_as_nobody STATUS ARGS...: ktstr_run, but as user nobody (group
+# nogroup, no supplementary groups), for permission tests run as root.
+ktstr_run_as_nobody() {
+  local expected=$1
+  shift
+  # ktstr_run runs "$KTSTR" "$@"; bash's dynamic scoping makes it setpriv here.
+  local KTSTR
+  KTSTR=$(command -v setpriv) || skip "needs setpriv (Debian package util-linux)"
+  ktstr_run "$expected" --reuid nobody --regid nogroup --clear-groups -- "$KTSTR_BIN_DIR/ktstr" "$@"
+}
+
+# open_path_to_others DIR: adds search permission for others to DIR and each
+# of its ancestors inside this run's private temp dir (0700 by default), so
+# that a test can run something as another user against files under DIR.
+open_path_to_others() {
+  local d=$1
+  while [[ $d == "$BATS_RUN_TMPDIR"* ]]; do
+    chmod o+x "$d"
+    [ "$d" = "$BATS_RUN_TMPDIR" ] && break
+    d=$(dirname "$d")
+  done
+}
+
 # ---- background runs, wrappers and lock holders (acquire tests) ----
 
 # ktstr_start ARGS...: starts `ktstr ARGS...` in the background with stdout
