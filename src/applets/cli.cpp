@@ -3,8 +3,8 @@
 // into "ktstr APPLET: ..." lines and exit codes.
 #include "applets/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
@@ -46,9 +46,8 @@ std::string display_name(const OptionSpec& spec) {
 unsigned parse_number(const OptionSpec& spec, const std::string& text) {
   auto n = parse_u64(text);
   if (!n || *n < spec.min || *n > spec.max) {
-    invalid(spec, Error{ExitCode::usage,
-                        fmt::format("{} is not a number from {} to {}", quote(text), spec.min,
-                                    spec.max)});
+    invalid(spec, Error{ExitCode::usage, fmt::format("{} is not a number from {} to {}",
+                                                     quote(text), spec.min, spec.max)});
   }
   return static_cast<unsigned>(*n);
 }
@@ -130,7 +129,8 @@ const OptionSpec* bind_table(CLI::App& app, const OptionTable& table, std::strin
 
 std::vector<std::string> reversed_args(int argc, char** argv) {
   std::vector<std::string> args;
-  for (int i = argc - 1; i >= 0; --i) args.emplace_back(argv[i]);
+  for (int i = argc - 1; i >= 0; --i)
+    args.emplace_back(argv[i]);
   return args;
 }
 
@@ -202,19 +202,22 @@ const Applet* applet_for_program_name(std::string_view program) {
 }
 
 int top_level(int argc, char** argv) {
-  CLI::App app{"Reserve and inspect the flock(2) locks of Linux scheduler test hosts", "ktstr"};
+  CLI::App app{std::string(k_ktstr_summary), "ktstr"};
   app.set_version_flag("--version", std::string(k_version));
-  bool list = false;
+  TopLevelOptions top;
+  OptionTable top_table;
+  declare_top_level_options(top_table, top);
+  bind_table(app, top_table, "");
   std::string generate;
-  app.add_flag("--list", list, "print the applet names, one a line");
   app.add_option("--generate", generate, "write generated docs (man, bash, zsh, fish)")
-      ->group("");  // hidden: used by the build
+      ->group("");  // hidden: used by the build and by the shell completions
   GlobalOptions globals;
   OptionTable global_table;
   declare_global_options(global_table, globals);
   bind_table(app, global_table, "Global options");
   std::string footer = "Applets:\n";
-  for (const Applet* a : applets()) footer += fmt::format("  {:<10}{}\n", a->name, a->summary);
+  for (const Applet* a : applets())
+    footer += fmt::format("  {:<10}{}\n", a->name, a->summary);
   footer += "\nRun 'ktstr APPLET --help' for an applet's options; 'man ktstr' for more.";
   app.footer(footer);
   app.prefix_command();
@@ -229,26 +232,30 @@ int top_level(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return usage_error("ktstr", lowercase_first(e.what()));
   }
-  if (list) {
-    for (const Applet* a : applets()) fmt::print("{}\n", a->name);
+  if (top.list) {
+    for (const Applet* a : applets())
+      fmt::print("{}\n", a->name);
     return 0;
   }
-  if (!generate.empty()) return generate_docs(generate, std::string(k_version));
   auto rest = app.remaining();
+  if (!generate.empty()) return generate_docs(generate, std::string(k_version), rest);
   if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
   if (rest.empty()) return usage_error("ktstr", "no applet given (see 'ktstr --list')");
   const Applet* applet = find_applet(rest.front());
   if (applet == nullptr) {
     std::vector<std::string_view> names;
-    for (const Applet* a : applets()) names.push_back(a->name);
+    for (const Applet* a : applets())
+      names.push_back(a->name);
     std::string line = fmt::format("ktstr: unknown applet {}", quote(rest.front()));
-    if (auto near = nearest(rest.front(), names)) line += fmt::format("; did you mean {}?", quote(*near));
+    if (auto near = nearest(rest.front(), names))
+      line += fmt::format("; did you mean {}?", quote(*near));
     fmt::print(stderr, "{} (see 'ktstr --list')\n", line);
     return static_cast<int>(ExitCode::not_found);
   }
   std::vector<char*> args;
   // argv strings outlive this call; `rest` holds copies, so point into it.
-  for (auto& s : rest) args.push_back(s.data());
+  for (auto& s : rest)
+    args.push_back(s.data());
   return run_applet(*applet, static_cast<int>(args.size()) - 1, args.data() + 1, globals);
 }
 
