@@ -56,7 +56,9 @@ Result<Duration> get_duration(const std::string& source, const std::string& key,
   } else if (node.is_integer()) {
     text = std::to_string(*node.value<std::int64_t>());
   } else if (node.is_floating_point()) {
-    text = fmt::format("{}", *node.value<double>());
+    // Fixed notation: "{}" prints 0.00001 as "1e-05", which the duration
+    // grammar (no exponents) rejects although the TOML value is fine.
+    text = fmt::format("{:.9f}", *node.value<double>());
   } else {
     return config_error(source, node,
                         fmt::format("{} must be a duration such as \"30s\"", quote(key)));

@@ -41,9 +41,13 @@ std::string format_cmdline(std::string_view raw) {
       out += "…";
       return out;
     }
-    if (!valid || (len == 1 && c >= 0x80)) {
+    // U+0080..U+009F (0xC2 0x80..0x9F) are the C1 controls; U+009B is CSI
+    // to terminals that honour 8-bit controls, so they go like C0 ones.
+    bool c1_control =
+        valid && len == 2 && c == 0xC2 && static_cast<unsigned char>(raw[i + 1]) < 0xA0;
+    if (!valid || (len == 1 && c >= 0x80) || c1_control) {
       out += '?';
-      i += 1;
+      i += c1_control ? 2 : 1;
     } else if (len == 1) {
       if (c == '\0') {
         out += ' ';

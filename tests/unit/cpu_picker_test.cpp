@@ -1,0 +1,174 @@
+// pick_cpus on topologies read from fake sysfs trees.
+#include "lib/cpu_picker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "test_support.hpp"
+
+namespace ktstr {
+namespace {
+
+using test::FakeSysfs;
+using Cpus = std::vector<unsigned>;
+
+// Node 0: LLC index 0 = CPUs 4-7 (cache id 0), index 1 = CPUs 0-3 (id 8).
+// Node 1: LLC index 2 = CPUs 12-15 (id 16), index 3 = CPUs 8-11 (id 24).
+Topology two_sockets() {
+  FakeSysfs fs;
+  fs.online("0-15");
+  struct L {
+    unsigned first;
+    unsigned id;
+    const char* cpus;
+  };
+  for (const L& l : {L{0, 8, "0-3"}, L{4, 0, "4-7"}, L{8, 24, "8-11"}, L{12, 16, "12-15"}}) {
+    for (unsigned c = l.first; c < l.first + 4; ++c) {
+      unsigned sib = c & ~1u;
+      fs.cpu_with_caches(c, l.id, l.cpus, std::to_string(sib) + "-" + std::to_string(sib + 1));
+    }
+  }
+  fs.node(0, "0-7");
+  fs.node(1, "8-15");
+  auto topo = read_topology(fs.root());
+  EXPECT_TRUE(topo.has_value());
+  EXPECT_EQ(topo.value_or(Topology{}).llcs.size(), 4u);
+  return topo.value_or(Topology{});
+}
+
+Cpus all_but(std::initializer_list<unsigned> busy, unsigned n = 16) {
+  Cpus free;
+  for (unsigned c = 0; c < n; ++c) {
+    if (std::find(busy.begin(), busy.end(), c) == busy.end()) free.push_back(c);
+  }
+  return free;
+}
+
+std::optional<Cpus> pick(const Topology& t, const Cpus& free, unsigned count) {
+  return pick_cpus(t, free, count);
+}
+
+TEST(PickCpus, OneLlcTiesGoToTheLowestIndex) {
+  Topology t = two_sockets();
+  // Every LLC has 4 free: index 0 is CPUs 4-7, by cache id, not CPU order.
+  EXPECT_EQ(pick(t, all_but({}), 4), (Cpus{4, 5, 6, 7}));
+  EXPECT_EQ(pick(t, all_but({}), 2), (Cpus{4, 5}));
+  EXPECT_EQ(pick(t, all_but({}), 1), (Cpus{4}));
+}
+
+TEST(PickCpus, OneLlcBestFit) {
+  Topology t = two_sockets();
+  // Index 0 has 1 free, index 1 has 4, index 2 has 4, index 3 has 2 (8, 9):
+  // the smallest LLC that fits 2 is index 3.
+  Cpus free = all_but({5, 6, 7, 10, 11});
+  EXPECT_EQ(pick(t, free, 2), (Cpus{8, 9}));
+  EXPECT_EQ(pick(t, free, 1), (Cpus{4}));
+  EXPECT_EQ(pick(t, free, 3), (Cpus{0, 1, 2}));
+  EXPECT_EQ(pick(t, free, 4), (Cpus{0, 1, 2, 3}));
+}
+
+TEST(PickCpus, FewestLlcsFullestFirstWithinANode) {
+  Topology t = two_sockets();
+  // Node 0: index 0 has {4, 5}, index 1 has {0, 1, 2, 3}. Node 1: 2 free.
+  Cpus free{0, 1, 2, 3, 4, 5, 8, 12};
+  EXPECT_EQ(pick(t, free, 5), (Cpus{0, 1, 2, 3, 4}));
+  EXPECT_EQ(pick(t, free, 6), (Cpus{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(PickCpus, OneNodePreferredOverFewerLlcsAcrossNodes) {
+  Topology t = two_sockets();
+  // 8 fit node 0 exactly: its two LLCs, nothing from node 1.
+  EXPECT_EQ(pick(t, all_but({}), 8), (Cpus{0, 1, 2, 3, 4, 5, 6, 7}));
+  // Node 0 has only 5 free: node 1 serves the 6.
+  Cpus free = all_but({3, 6, 7});
+  EXPECT_EQ(pick(t, free, 6), (Cpus{8, 9, 12, 13, 14, 15}));
+}
+
+TEST(PickCpus, NodeNeedingFewerLlcsWins) {
+  // Node 0: three LLCs of 2 (indices 0-2); node 1: two LLCs of 4 (3, 4).
+  FakeSysfs fs;
+  fs.online("0-13");
+  for (unsigned c = 0; c < 6; ++c) {
+    std::string pair = std::to_string(c & ~1u) + "-" + std::to_string((c & ~1u) + 1);
+    fs.cpu_with_caches(c, c / 2, pair, std::to_string(c));
+  }
+  for (unsigned c = 6; c < 14; ++c) {
+    fs.cpu_with_caches(c, c < 10 ? 3 : 4, c < 10 ? "6-9" : "10-13", std::to_string(c));
+  }
+  fs.node(0, "0-5");
+  fs.node(1, "6-13");
+  auto topo = read_topology(fs.root());
+  ASSERT_TRUE(topo.has_value());
+  ASSERT_EQ(topo->llcs.size(), 5u);
+  Cpus free = all_but({}, 14);
+  // 5 CPUs: node 0 would need three LLCs, node 1 two.
+  EXPECT_EQ(pick(*topo, free, 5), (Cpus{6, 7, 8, 9, 10}));
+  // 6 CPUs: node 1 still needs only two.
+  EXPECT_EQ(pick(*topo, free, 6), (Cpus{6, 7, 8, 9, 10, 11}));
+  // 2 CPUs: one LLC of node 0 fits exactly (best fit).
+  EXPECT_EQ(pick(*topo, free, 2), (Cpus{0, 1}));
+}
+
+TEST(PickCpus, SpansNodesOnlyWhenNoneHasEnough) {
+  Topology t = two_sockets();
+  // 10 > 8 per node: fullest LLCs first across both nodes.
+  auto ten = pick(t, all_but({}), 10);
+  ASSERT_TRUE(ten.has_value());
+  EXPECT_EQ(ten->size(), 10u);
+  EXPECT_EQ(*ten, (Cpus{0, 1, 2, 3, 4, 5, 6, 7, 12, 13}));
+  // Node 0 has 3 free, node 1 has 3 free; 5 needs both nodes.
+  Cpus free{0, 1, 4, 8, 9, 12};
+  auto five = pick(t, free, 5);
+  ASSERT_TRUE(five.has_value());
+  EXPECT_EQ(five->size(), 5u);
+  for (unsigned c : *five)
+    EXPECT_NE(std::find(free.begin(), free.end(), c), free.end());
+  EXPECT_EQ(pick(t, free, 6), free);
+}
+
+TEST(PickCpus, NotEnoughFree) {
+  Topology t = two_sockets();
+  EXPECT_EQ(pick(t, all_but({}), 17), std::nullopt);
+  EXPECT_EQ(pick(t, Cpus{0, 1}, 3), std::nullopt);
+  EXPECT_EQ(pick(t, Cpus{}, 1), std::nullopt);
+}
+
+TEST(PickCpus, ZeroIsEmpty) {
+  Topology t = two_sockets();
+  EXPECT_EQ(pick(t, all_but({}), 0), Cpus{});
+  EXPECT_EQ(pick(t, Cpus{}, 0), Cpus{});
+}
+
+TEST(PickCpus, ResultIsAscendingAndFree) {
+  Topology t = two_sockets();
+  Cpus free{1, 3, 5, 7, 9, 11, 13, 15};
+  for (unsigned n = 1; n <= free.size(); ++n) {
+    auto got = pick(t, free, n);
+    ASSERT_TRUE(got.has_value()) << n;
+    EXPECT_EQ(got->size(), n);
+    EXPECT_TRUE(std::is_sorted(got->begin(), got->end()));
+    EXPECT_EQ(std::adjacent_find(got->begin(), got->end()), got->end());
+    for (unsigned c : *got)
+      EXPECT_NE(std::find(free.begin(), free.end(), c), free.end()) << c;
+  }
+}
+
+TEST(PickCpus, CpusWithoutCacheInfoOnlyWhenNoLlcFits) {
+  FakeSysfs fs;
+  fs.online("0-3");
+  for (unsigned c : {0u, 1u, 2u})
+    fs.cpu_with_caches(c, 0, "0-2", std::to_string(c));
+  fs.bare_cpu(3);
+  auto topo = read_topology(fs.root());
+  ASSERT_TRUE(topo.has_value());
+  ASSERT_FALSE(topo->find_cpu(3)->llc.has_value());
+  EXPECT_EQ(pick(*topo, Cpus{0, 1, 2, 3}, 1), (Cpus{0}));
+  EXPECT_EQ(pick(*topo, Cpus{0, 1, 2, 3}, 3), (Cpus{0, 1, 2}));
+  EXPECT_EQ(pick(*topo, Cpus{0, 1, 2, 3}, 4), (Cpus{0, 1, 2, 3}));
+  EXPECT_EQ(pick(*topo, Cpus{3}, 1), (Cpus{3}));
+  EXPECT_EQ(pick(*topo, Cpus{1, 3}, 2), (Cpus{1, 3}));
+}
+
+}  // namespace
+}  // namespace ktstr

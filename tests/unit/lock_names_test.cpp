@@ -1,0 +1,112 @@
+// Lock file names shared with the Rust harness (SPEC §3).
+#include "lib/lock_names.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ktstr {
+namespace {
+
+using namespace std::string_literals;
+
+TEST(LockNames, Paths) {
+  EXPECT_EQ(llc_lock_path("/tmp", 0), "/tmp/ktstr-llc-0.lock");
+  EXPECT_EQ(llc_lock_path("/run/lock", 12), "/run/lock/ktstr-llc-12.lock");
+  EXPECT_EQ(cpu_lock_path("/tmp", 3), "/tmp/ktstr-cpu-3.lock");
+  EXPECT_EQ(cpu_lock_path("/var/tmp/x", 255), "/var/tmp/x/ktstr-cpu-255.lock");
+  EXPECT_EQ(cache_locks_dir("/home/u/.cache/ktstr/kernels"), "/home/u/.cache/ktstr/kernels/.locks");
+  EXPECT_EQ(cache_lock_path("/c", "linux-6.9-x86_64"), "/c/.locks/linux-6.9-x86_64.lock");
+}
+
+TEST(ValidateCacheKey, AcceptsOrdinaryKeys) {
+  for (std::string_view ok : {"linux-6.9.1-x86_64", "a", "key.with.dots", ".hidden", "a.b", "x_y-z",
+                              "tmp-x", "a.tmp-b", "über"}) {
+    EXPECT_TRUE(validate_cache_key(ok).has_value()) << ok;
+  }
+}
+
+TEST(ValidateCacheKey, RejectsEachRule) {
+  struct Case {
+    std::string key;
+    std::string why;
+  };
+  for (const Case& c :
+       {Case{"", "empty"}, Case{".", "directory"}, Case{"..", "directory"}, Case{"a/b", "'/'"},
+        Case{"/abs", "'/'"}, Case{"a\\b", "'\\'"}, Case{"a..b", "'..'"}, Case{"..a", "'..'"},
+        Case{"a..", "'..'"}, Case{"...", "'..'"}, Case{".tmp-x", ".tmp-"}, Case{".tmp-", ".tmp-"},
+        Case{"a\0b"s, "NUL"}, Case{"\0"s, "NUL"}}) {
+    auto st = validate_cache_key(c.key);
+    EXPECT_FALSE(st.has_value()) << "accepted '" << c.key << "'";
+    if (!st) {
+      EXPECT_EQ(st.error().code, ExitCode::usage);
+      EXPECT_NE(st.error().message.find(c.why), std::string::npos)
+          << "'" << c.key << "': " << st.error().message;
+    }
+  }
+}
+
+TEST(ParseLockFileName, CanonicalNames) {
+  auto cpu = parse_lock_file_name("ktstr-cpu-12.lock");
+  ASSERT_TRUE(cpu.has_value());
+  EXPECT_EQ(cpu->kind, LockKind::cpu);
+  EXPECT_EQ(cpu->number, 12u);
+  auto llc = parse_lock_file_name("ktstr-llc-0.lock");
+  ASSERT_TRUE(llc.has_value());
+  EXPECT_EQ(llc->kind, LockKind::llc);
+  EXPECT_EQ(llc->number, 0u);
+  auto big = parse_lock_file_name("ktstr-cpu-4294967295.lock");
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->number, 4294967295u);
+}
+
+TEST(ParseLockFileName, RoundTripsThePathFunctions) {
+  for (unsigned n : {0u, 1u, 9u, 10u, 255u, 8191u}) {
+    auto cpu = parse_lock_file_name(cpu_lock_path(".", n).substr(2));
+    ASSERT_TRUE(cpu.has_value()) << n;
+    EXPECT_EQ(cpu->kind, LockKind::cpu);
+    EXPECT_EQ(cpu->number, n);
+    auto llc = parse_lock_file_name(llc_lock_path(".", n).substr(2));
+    ASSERT_TRUE(llc.has_value()) << n;
+    EXPECT_EQ(llc->kind, LockKind::llc);
+    EXPECT_EQ(llc->number, n);
+  }
+}
+
+TEST(ParseLockFileName, RejectsEverythingElse) {
+  for (std::string_view bad : {"ktstr-llc-oops.lock",
+                               "ktstr-cpu-01.lock",
+                               "ktstr-cpu-00.lock",
+                               "ktstr-cpu-.lock",
+                               "ktstr-cpu-1.lockx",
+                               "ktstr-cpu-1.lock.bak",
+                               "ktstr-cpu-1",
+                               "ktstr-cpu--1.lock",
+                               "ktstr-cpu-+1.lock",
+                               "ktstr-cpu- 1.lock",
+                               "ktstr-cpu-1 .lock",
+                               "ktstr-cpu-0x1.lock",
+                               "ktstr-cpu-4294967296.lock",
+                               "ktstr-cpu-99999999999999999999.lock",
+                               "ktstr-gpu-1.lock",
+                               "Ktstr-cpu-1.lock",
+                               "xktstr-cpu-1.lock",
+                               "ktstr-cpu1.lock",
+                               "ktstr-llc.lock",
+                               "",
+                               ".lock",
+                               "ktstr-cpu-1.LOCK"}) {
+    EXPECT_FALSE(parse_lock_file_name(bad).has_value()) << "'" << bad << "'";
+  }
+}
+
+TEST(ParseCacheLockName, KeyPlusLock) {
+  EXPECT_EQ(parse_cache_lock_name("linux-6.9.lock"), std::optional<std::string_view>("linux-6.9"));
+  EXPECT_EQ(parse_cache_lock_name("x.lock.lock"), std::optional<std::string_view>("x.lock"));
+  EXPECT_EQ(parse_cache_lock_name("a.lock"), std::optional<std::string_view>("a"));
+  for (std::string_view bad : {".lock", "lock", "", "key", "key.lck", "key.lock.tmp", ".tmp-x.lock",
+                               "..lock", "a..b.lock", "a\\b.lock"}) {
+    EXPECT_FALSE(parse_cache_lock_name(bad).has_value()) << "'" << bad << "'";
+  }
+}
+
+}  // namespace
+}  // namespace ktstr
