@@ -131,29 +131,6 @@ wait_for_waiter_pid() {
   return 1
 }
 
-# ktstr_run_as_nobody STATUS ARGS...: ktstr_run, but as user nobody (group
-# nogroup, no supplementary groups), for permission tests run as root.
-ktstr_run_as_nobody() {
-  local expected=$1
-  shift
-  # ktstr_run runs "$KTSTR" "$@"; bash's dynamic scoping makes it setpriv here.
-  local KTSTR
-  KTSTR=$(command -v setpriv) || skip "needs setpriv (Debian package util-linux)"
-  ktstr_run "$expected" --reuid nobody --regid nogroup --clear-groups -- "$KTSTR_BIN_DIR/ktstr" "$@"
-}
-
-# open_path_to_others DIR: adds search permission for others to DIR and each
-# of its ancestors inside this run's private temp dir (0700 by default), so
-# that a test can run something as another user against files under DIR.
-open_path_to_others() {
-  local d=$1
-  while [[ $d == "$BATS_RUN_TMPDIR"* ]]; do
-    chmod o+x "$d"
-    [ "$d" = "$BATS_RUN_TMPDIR" ] && break
-    d=$(dirname "$d")
-  done
-}
-
 # ---- background runs, wrappers and lock holders (acquire tests) ----
 
 # ktstr_start ARGS...: starts `ktstr ARGS...` in the background with stdout
@@ -326,4 +303,27 @@ sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$$/status" >"$out/allowed"
 for fd in /proc/$$/fd/*; do readlink "$fd" || :; done >"$out/fds"
 PROBE_EOF
   chmod +x "$PROBE"
+}
+
+# ktstr_run_as_nobody STATUS ARGS...: ktstr_run, but as user nobody (group
+# nogroup, no supplementary groups), for permission tests run as root.
+ktstr_run_as_nobody() {
+  local expected=$1
+  shift
+  # ktstr_run runs "$KTSTR" "$@"; bash's dynamic scoping makes it setpriv here.
+  local KTSTR
+  KTSTR=$(command -v setpriv) || skip "needs setpriv (Debian package util-linux)"
+  ktstr_run "$expected" --reuid nobody --regid nogroup --clear-groups -- "$KTSTR_BIN_DIR/ktstr" "$@"
+}
+
+# open_path_to_others DIR: adds search permission for others to DIR and each
+# of its ancestors inside this run's private temp dir (0700 by default), so
+# that a test can run something as another user against files under DIR.
+open_path_to_others() {
+  local d=$1
+  while [[ $d == "$BATS_RUN_TMPDIR"* ]]; do
+    chmod o+x "$d"
+    [ "$d" = "$BATS_RUN_TMPDIR" ] && break
+    d=$(dirname "$d")
+  done
 }
