@@ -85,6 +85,7 @@ struct Plan {
   AcquireRequest request;
   std::vector<unsigned> fixed_cpus;  // --cpu and the CPUs of --llc
   std::vector<std::string> dirs;     // directories lock files go in
+  std::vector<std::string> own_dirs;  // of those, ktstr's own: created when missing
   bool pin = true;
 };
 
@@ -117,6 +118,7 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
     topo = std::move(*t);
     req.topology = &*topo;
     add_dir(plan, s.lock_dir);
+    plan.own_dirs.push_back(s.lock_dir);
   }
   auto allowed = allowed_cpus();
   if (!allowed) return Unexpected(allowed.error());
@@ -157,6 +159,9 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
     if (auto st = validate_cache_key(key); !st) return Unexpected(st.error());
     req.fixed.push_back({cache_lock_path(s.cache_dir, key), shared_or_ex});
     add_dir(plan, cache_locks_dir(s.cache_dir));
+    if (plan.own_dirs.empty() || plan.own_dirs.back() != cache_locks_dir(s.cache_dir)) {
+      plan.own_dirs.push_back(cache_locks_dir(s.cache_dir));
+    }
   }
   for (const auto& path : o.paths) {
     if (path.empty()) return fail(ExitCode::usage, "--path: an empty path names nothing");
@@ -206,11 +211,16 @@ Status prepare_dirs(const Plan& plan) {
     if (!probe) return Unexpected(probe.error());
     if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
   }
-  for (const auto& dir : plan.dirs) {
+  // Only the lock dir and the cache's .locks are ktstr's to create; the
+  // directory of a --path FILE is the caller's, like flock(1)'s.
+  for (const auto& dir : plan.own_dirs) {
     if (auto st = make_lock_dir(dir); !st) return st;
   }
   for (const auto& t : plan.request.fixed) {
     if (::access(t.path.c_str(), F_OK) == 0) continue;
+    if (errno != ENOENT) {
+      return fail_errno(fmt::format("cannot reach lock file {}", quote(t.path)), errno);
+    }
     std::string dir = parent_dir(t.path);
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
       return fail_errno(fmt::format("cannot create lock file {}", quote(t.path)), errno,

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,6 +148,20 @@ std::string lowercase_first(std::string s) {
   return s;
 }
 
+// The first argument before "--" that looks like an option `app` does not
+// have. CLI11 reports a missing PATH before an unknown option; the unknown
+// option is the more useful thing to name.
+std::optional<std::string> first_unknown_option(const CLI::App& app, int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    std::string name(arg.starts_with("--") ? arg.substr(0, arg.find('=')) : arg.substr(0, 2));
+    if (app.get_option_no_throw(name) == nullptr) return std::string(arg);
+  }
+  return std::nullopt;
+}
+
 int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
   std::string who = fmt::format("ktstr {}", applet.name);
   CLI::App app{std::string(applet.summary), who};
@@ -169,11 +184,21 @@ int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions global
   } catch (const CLI::CallForVersion&) {
     fmt::print("ktstr {}\n", k_version);
     return 0;
+  } catch (const CLI::RequiredError& e) {
+    if (auto unknown = first_unknown_option(app, argc, argv)) {
+      return usage_error(who, fmt::format("unknown option {}", quote(*unknown)));
+    }
+    return usage_error(who, lowercase_first(e.what()));
   } catch (const CLI::ParseError& e) {
     return usage_error(who, lowercase_first(e.what()));
   }
   if (command != nullptr) {
     auto rest = app.remaining();
+    // prefix_command stops at the first argument it does not know: an
+    // unknown option before "--" must be an error, not the command.
+    if (!rest.empty() && rest.front().starts_with('-') && rest.front() != "--") {
+      return usage_error(who, fmt::format("unknown option {}", quote(rest.front())));
+    }
     if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
     if (rest.empty()) return usage_error(who, "no COMMAND given");
     *std::get<std::vector<std::string>*>(command->target) = std::move(rest);
@@ -241,6 +266,9 @@ int top_level(int argc, char** argv) {
   if (!generate.empty()) return generate_docs(generate, std::string(k_version), rest);
   if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
   if (rest.empty()) return usage_error("ktstr", "no applet given (see 'ktstr --list')");
+  if (rest.front().starts_with('-')) {
+    return usage_error("ktstr", fmt::format("unknown option {}", quote(rest.front())));
+  }
   const Applet* applet = find_applet(rest.front());
   if (applet == nullptr) {
     std::vector<std::string_view> names;

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "unique_fd.hpp"
 
 extern char** environ;
 
@@ -91,40 +90,40 @@ struct ChildReport {
 
 Result<int> run_supervised(const CommandSpec& command) {
   ExecArgs args = prepare(command);
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail_errno("cannot create a pipe", errno);
-  UniqueFd report_read(pipe_fds[0]);
-  UniqueFd report_write(pipe_fds[1]);
-
   sigset_t forwarded, old_mask;
   sigemptyset(&forwarded);
   for (int s : k_forwarded) sigaddset(&forwarded, s);
   ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
   pid_t parent = ::getpid();
-  pid_t child = ::fork();
+  // vfork: the child borrows this process's memory until it execs, so
+  // starting the command copies no page tables, and the child's failure to
+  // pin or exec is written straight into `report`. Until then the child only
+  // makes system calls and writes `report`; it never returns from here.
+  volatile ChildReport report{0, 0};
+  pid_t child = ::vfork();
+  if (child == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have been killed before prctl took effect.
+    if (::getppid() != parent) ::_exit(static_cast<int>(ExitCode::os_error));
+    if (!pin(command.pin_cpus)) {
+      report.step = static_cast<int>(ChildStep::pin);
+      report.err = errno;
+      ::_exit(127);
+    }
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    ::execvpe(args.argv[0], args.argv.data(), args.envp.data());
+    report.step = static_cast<int>(ChildStep::exec);
+    report.err = errno;
+    ::_exit(127);
+  }
   if (child < 0) {
     int err = errno;
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    return fail_errno("cannot fork", err);
-  }
-  if (child == 0) {
-    report_read.reset();
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The parent may have died before prctl took effect.
-    if (::getppid() != parent) ::_exit(static_cast<int>(ExitCode::os_error));
-    ChildReport r{};
-    if (!pin(command.pin_cpus)) {
-      r = ChildReport{static_cast<int>(ChildStep::pin), errno};
-    } else {
-      ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-      ::execvpe(args.argv[0], args.argv.data(), args.envp.data());
-      r = ChildReport{static_cast<int>(ChildStep::exec), errno};
-    }
-    ssize_t ignored = ::write(report_write.get(), &r, sizeof r);
-    (void)ignored;
-    ::_exit(127);
+    return fail_errno("cannot start a process", err);
   }
 
+  // The child has exec'd or exited by now; signals that arrived meanwhile
+  // are pending and reach it through the forwarder once unblocked.
   g_child = child;
   struct sigaction sa {};
   sa.sa_sigaction = forward_signal;
@@ -133,14 +132,6 @@ Result<int> run_supervised(const CommandSpec& command) {
   std::array<struct sigaction, k_forwarded.size()> saved{};
   for (std::size_t i = 0; i < k_forwarded.size(); ++i) ::sigaction(k_forwarded[i], &sa, &saved[i]);
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  report_write.reset();
-
-  // EOF on the pipe means exec succeeded (the write end closed on exec).
-  ChildReport r{};
-  ssize_t n;
-  do {
-    n = ::read(report_read.get(), &r, sizeof r);
-  } while (n < 0 && errno == EINTR);
 
   int status = 0;
   while (::waitpid(child, &status, 0) < 0) {
@@ -152,11 +143,11 @@ Result<int> run_supervised(const CommandSpec& command) {
   }
   g_child = 0;
   for (std::size_t i = 0; i < k_forwarded.size(); ++i) ::sigaction(k_forwarded[i], &saved[i], nullptr);
-  if (n == static_cast<ssize_t>(sizeof r)) {
-    if (r.step == static_cast<int>(ChildStep::pin)) {
-      return fail_errno("cannot pin the command to its CPUs", r.err);
-    }
-    return Unexpected(exec_error(command.argv[0], r.err));
+  if (report.step == static_cast<int>(ChildStep::pin)) {
+    return fail_errno("cannot pin the command to its CPUs", report.err);
+  }
+  if (report.step == static_cast<int>(ChildStep::exec)) {
+    return Unexpected(exec_error(command.argv[0], report.err));
   }
   return status;
 }

@@ -27,7 +27,7 @@ struct CommandSpec {
 // Signals the terminal sends to the whole foreground process group
 // (si_code SI_KERNEL) already reached the command and are not sent twice.
 // Errors: not_found (127) / not_executable (126) for exec failures, reported
-// by the child through a close-on-exec pipe; os_error otherwise.
+// by the vfork child through memory it shares with us; os_error otherwise.
 Result<int> run_supervised(const CommandSpec& command);
 
 // Execs the command in place, keeping `inherit_fds` open across exec (the

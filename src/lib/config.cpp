@@ -71,14 +71,17 @@ Result<Duration> get_duration(const std::string& source, const std::string& key,
   return *d;
 }
 
-Status unknown_key(const std::string& source, const toml::node& node, const std::string& key) {
+// Points at the key itself (not its value), where the typo is.
+Status unknown_key(const std::string& source, const toml::source_region& key_at,
+                   const std::string& key) {
   std::string remedy = "see ktstr.toml.example for every key";
   if (auto near = nearest(key, k_keys)) remedy = fmt::format("did you mean {}?", quote(*near));
-  return config_error(source, node, fmt::format("unknown key {}", quote(key)), remedy);
+  return fail(ExitCode::config,
+              fmt::format("{}: unknown key {}", where(source, key_at), quote(key)), remedy);
 }
 
 Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
-             const toml::node& node) {
+             const toml::source_region& key_at, const toml::node& node) {
   auto assign = [](auto& field, auto result) -> Status {
     if (!result) return Unexpected(result.error());
     field = std::move(*result);
@@ -107,7 +110,7 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
     cfg.pin = *node.value<bool>();
     return {};
   }
-  return unknown_key(source, node, key);
+  return unknown_key(source, key_at, key);
 }
 
 }  // namespace
@@ -128,14 +131,15 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
     bool is_table_key = std::find(std::begin(k_tables), std::end(k_tables), key) != std::end(k_tables);
     if (is_table_key && node.is_table()) {
       for (auto&& [sub, subnode] : *node.as_table()) {
-        if (auto st = apply(cfg, source, key + "." + std::string(sub.str()), subnode); !st) {
+        std::string dotted = key + "." + std::string(sub.str());
+        if (auto st = apply(cfg, source, dotted, sub.source(), subnode); !st) {
           return Unexpected(st.error());
         }
       }
       continue;
     }
     if (is_table_key) return config_error(source, node, fmt::format("{} must be a table", quote(key)));
-    if (auto st = apply(cfg, source, key, node); !st) return Unexpected(st.error());
+    if (auto st = apply(cfg, source, key, k.source(), node); !st) return Unexpected(st.error());
   }
   return cfg;
 }

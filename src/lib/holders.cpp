@@ -37,6 +37,13 @@ std::string format_cmdline(std::string_view raw) {
     for (std::size_t k = 1; valid && k < len; ++k) {
       valid = (static_cast<unsigned char>(raw[i + k]) & 0xC0) == 0x80;
     }
+    if (valid && len >= 3) {
+      // Well-formed UTF-8 (RFC 3629): no overlong forms (E0 80.., F0 80..),
+      // no surrogates (ED A0..), nothing above U+10FFFF (F4 90..).
+      auto second = static_cast<unsigned char>(raw[i + 1]);
+      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
+              !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
+    }
     if (chars == k_cmdline_max_chars) {
       out += "…";
       return out;

@@ -13,6 +13,7 @@
 
 #include "lock_names.hpp"
 #include "mountinfo.hpp"
+#include "needle.hpp"
 #include "proc_locks.hpp"
 
 namespace ktstr {
@@ -45,7 +46,7 @@ Status scan_dir(const std::string& dir, const std::vector<MountEntry>& mounts,
   std::unique_ptr<char, decltype(&std::free)> real(::realpath(dir.c_str(), nullptr), &std::free);
   // Every file in one directory sits on the directory's mount, unless a file
   // is itself a mount point, which ktstr never makes.
-  const MountEntry* mount = real ? covering_mount(mounts, real.get()) : nullptr;
+  const MountEntry* mount = real ? mount_of(mounts, real.get()) : nullptr;
   while (dirent* e = ::readdir(d)) {
     LockRow* row = row_for(std::string_view(e->d_name));
     if (row == nullptr) continue;

@@ -36,8 +36,8 @@ std::optional<std::string> visible_mount_point(std::string path) {
   }
 }
 
-// The mountinfo entry of the mount holding `canonical`. Among entries with
-// the same mount point the last listed is the one on top.
+}  // namespace
+
 const MountEntry* mount_of(const std::vector<MountEntry>& mounts, const std::string& canonical) {
   if (auto point = visible_mount_point(canonical)) {
     const MountEntry* top = nullptr;
@@ -48,8 +48,6 @@ const MountEntry* mount_of(const std::vector<MountEntry>& mounts, const std::str
   }
   return covering_mount(mounts, canonical);
 }
-
-}  // namespace
 
 Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
   struct stat st {};

@@ -31,6 +31,13 @@ struct Needle {
   bool stat_dev_differs = false;
 };
 
+// The mountinfo entry of the mount that really holds `canonical` (a realpath):
+// the deepest of it and its ancestors that statx reports as a mount root, so
+// a mount hidden by a later one on an ancestor is not picked; among entries
+// with that mount point, the last listed (the one on top). Falls back to
+// covering_mount's prefix match where statx cannot tell (kernels < 5.8).
+const MountEntry* mount_of(const std::vector<MountEntry>& mounts, const std::string& canonical);
+
 // Pure given `mounts`: stat(path) follows symlinks like the kernel does for
 // the file a process opens; the covering mount of realpath(path) gives
 // major:minor. Errors: no_input (missing), no_perm, os_error.

@@ -91,6 +91,7 @@ teardown() {
 
 @test "acquire --path FILE: EX on FILE, created when missing; --shared: SH" {
   file=$T/any/where.lock
+  mkdir "$T/any"
   ktstr_run 0 acquire --path "$file" -- "$PROBE" "$T"
   [ -f "$file" ]
   assert_equal "$(flock_mode "$(cat "$T/ppid")" "$file" "$T/proc_locks")" WRITE
@@ -98,6 +99,14 @@ teardown() {
 
   ktstr_run 0 acquire --path "$file" --shared -- "$PROBE" "$T"
   assert_equal "$(flock_mode "$(cat "$T/ppid")" "$file" "$T/proc_locks")" READ
+}
+
+@test "acquire --path FILE in a missing directory: exit 66, the directory is not made" {
+  ktstr_run 66 acquire --path "$T/missing/dir/f.lock" -- touch "$T/ran"
+  assert_one_error_line "ktstr acquire:"
+  [[ "$stderr" == *"$T/missing/dir/f.lock"*"No such file or directory"* ]]
+  [ ! -e "$T/missing" ]
+  [ ! -e "$T/ran" ]
 }
 
 @test "acquire combines requests: every lock in its mode, KTSTR_LOCKS in canonical order" {
@@ -176,6 +185,7 @@ teardown() {
 
 @test "a lock dir acquire creates is 1777 and lock files are 0666 whatever the umask" {
   fake_topology_small
+  mkdir "$T/p"
   umask 077
   ktstr_run 0 acquire --cpu 0 --cache key --path "$T/p/file" -- true
   assert_equal "$(stat -c %a "$D")" 1777

@@ -99,7 +99,9 @@ TEST(ParseConfig, WrongTypeNamesFileLineColumnAndKey) {
 TEST(ParseConfig, UnknownKeySuggestsTheNearestValidOne) {
   Error e = config_error("unknown_key.toml");
   EXPECT_EQ(e.code, ExitCode::config);
-  EXPECT_TRUE(e.message.starts_with(fixture_path("config/unknown_key.toml") + ":5:")) << e.message;
+  // Line 5, column 1: where the misspelt key starts, not its value.
+  EXPECT_TRUE(e.message.starts_with(fixture_path("config/unknown_key.toml") + ":5:1:"))
+      << e.message;
   EXPECT_NE(e.message.find("unknown key 'timeouts.acquir'"), std::string::npos) << e.message;
   EXPECT_NE(e.remedy.find("'timeouts.acquire'"), std::string::npos) << e.remedy;
 
@@ -108,8 +110,9 @@ TEST(ParseConfig, UnknownKeySuggestsTheNearestValidOne) {
   EXPECT_TRUE(root.error().message.starts_with("inline.toml:1:")) << root.error().message;
   EXPECT_NE(root.error().remedy.find("'lock_dir'"), std::string::npos) << root.error().remedy;
 
-  auto pin = parse_config("[acquire]\npni = true\n", "inline.toml");
+  auto pin = parse_config("[acquire]\n  pni = true\n", "inline.toml");
   ASSERT_FALSE(pin.has_value());
+  EXPECT_TRUE(pin.error().message.starts_with("inline.toml:2:3:")) << pin.error().message;
   EXPECT_NE(pin.error().remedy.find("'acquire.pin'"), std::string::npos) << pin.error().remedy;
 }
 

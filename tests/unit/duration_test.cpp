@@ -66,7 +66,8 @@ TEST(ParseDuration, RejectsEverythingElse) {
     EXPECT_FALSE(d.has_value()) << "'" << bad << "' was accepted";
     if (!d) {
       EXPECT_EQ(d.error().code, ExitCode::usage) << bad;
-      EXPECT_NE(d.error().message.find("'" + std::string(bad) + "'"), std::string::npos)
+      // quote() shows control characters escaped, so the line stays one line.
+      EXPECT_NE(d.error().message.find(quote(bad)), std::string::npos)
           << d.error().message;
       EXPECT_FALSE(d.error().remedy.empty());
     }
