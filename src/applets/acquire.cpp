@@ -3,10 +3,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <csignal>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "applets/applet.hpp"
 #include "lib/command.hpp"
@@ -39,10 +39,12 @@ struct Options {
 };
 
 void declare(OptionTable& t, Options& o) {
-  t.value("--cpu", "LIST", o.cpus, "reserve these CPUs (e.g. 3 or 0-3,8): EX on each CPU lock, "
+  t.value("--cpu", "LIST", o.cpus,
+          "reserve these CPUs (e.g. 3 or 0-3,8): EX on each CPU lock, "
           "SH on its LLC lock")
       .with_hint(ValueHint::cpu_list);
-  t.value("--cpus", "N", o.cpu_count, "reserve N free CPUs of those this process may run on, "
+  t.value("--cpus", "N", o.cpu_count,
+          "reserve N free CPUs of those this process may run on, "
           "packed into the fewest LLCs")
       .with_range(1, 65536);
   t.value("--llc", "LIST", o.llcs, "reserve whole LLCs by index: EX on each LLC lock")
@@ -83,8 +85,8 @@ bool contains(const std::vector<unsigned>& sorted, unsigned v) {
 
 struct Plan {
   AcquireRequest request;
-  std::vector<unsigned> fixed_cpus;  // --cpu and the CPUs of --llc
-  std::vector<std::string> dirs;     // directories lock files go in
+  std::vector<unsigned> fixed_cpus;   // --cpu and the CPUs of --llc
+  std::vector<std::string> dirs;      // directories lock files go in
   std::vector<std::string> own_dirs;  // of those, ktstr's own: created when missing
   bool pin = true;
 };
@@ -129,7 +131,8 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
       return fail(ExitCode::usage, fmt::format("--cpu: CPU {} is not online", c),
                   fmt::format("online CPUs: {}", format_cpu_list([&] {
                                 std::vector<unsigned> v;
-                                for (const auto& p : topo->cpus) v.push_back(p.cpu);
+                                for (const auto& p : topo->cpus)
+                                  v.push_back(p.cpu);
                                 return v;
                               }())));
     }
@@ -145,10 +148,11 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
   }
   for (unsigned l : o.llcs) {
     if (l >= topo->llcs.size()) {
-      return fail(ExitCode::usage,
-                  fmt::format("--llc: LLC {} does not exist (this host has {})", l, topo->llcs.size()),
-                  topo->llcs.empty() ? "sysfs describes no caches here"
-                                     : fmt::format("use 0-{}", topo->llcs.size() - 1));
+      return fail(
+          ExitCode::usage,
+          fmt::format("--llc: LLC {} does not exist (this host has {})", l, topo->llcs.size()),
+          topo->llcs.empty() ? "sysfs describes no caches here"
+                             : fmt::format("use 0-{}", topo->llcs.size() - 1));
     }
     req.fixed.push_back({llc_lock_path(s.lock_dir, l), shared_or_ex});
     for (unsigned c : topo->llcs[l].cpus) {
@@ -184,7 +188,8 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
     std::vector<unsigned> pool = *allowed;
     if (!plan.pin && sysfs_root_from_env() != "/sys") {
       pool.clear();
-      for (const auto& p : topo->cpus) pool.push_back(p.cpu);
+      for (const auto& p : topo->cpus)
+        pool.push_back(p.cpu);
     }
     for (unsigned c : pool) {
       if (topo->find_cpu(c) != nullptr && !contains(plan.fixed_cpus, c)) {
@@ -271,9 +276,9 @@ std::string describe_holders(const std::string& path) {
 class StatusLine final : public WaitObserver {
  public:
   void waiting(const std::vector<BusyLock>& busy, std::chrono::nanoseconds waited) override {
-    std::string what = busy.empty() ? std::string("free CPUs")
-                                    : fmt::format("{} {}", busy.front().path,
-                                                  describe_holders(busy.front().path));
+    std::string what =
+        busy.empty() ? std::string("free CPUs")
+                     : fmt::format("{} {}", busy.front().path, describe_holders(busy.front().path));
     if (busy.size() > 1) what += fmt::format(" (+{} more busy)", busy.size() - 1);
     std::string line = fmt::format("ktstr acquire: waiting {:.1f}s for {}",
                                    std::chrono::duration<double>(waited).count(), what);
@@ -307,14 +312,13 @@ void interrupted_while_waiting(int) {
 
 void report_conflict(const Conflict& c, const Options& o, Context& ctx) {
   if (c.cpus_short > 0) {
-    ctx.warn(Error{ExitCode::temp_fail,
-                   fmt::format("--cpus {}: {} more free CPU(s) were needed", *o.cpu_count,
-                               c.cpus_short)});
+    ctx.warn(Error{ExitCode::temp_fail, fmt::format("--cpus {}: {} more free CPU(s) were needed",
+                                                    *o.cpu_count, c.cpus_short)});
   }
   for (const auto& b : c.busy) {
-    ctx.warn(Error{ExitCode::temp_fail, fmt::format("{} is busy ({} wanted): held {}",
-                                                    quote(b.path), lock_mode_name(b.wanted),
-                                                    describe_holders(b.path))});
+    ctx.warn(Error{ExitCode::temp_fail,
+                   fmt::format("{} is busy ({} wanted): held {}", quote(b.path),
+                               lock_mode_name(b.wanted), describe_holders(b.path))});
   }
 }
 
@@ -350,8 +354,8 @@ Result<int> run(const Options& o, Context& ctx) {
   if (!outcome) return Unexpected(outcome.error());
   if (!outcome->acquired) {
     report_conflict(outcome->conflict, o, ctx);
-    return static_cast<int>(o.conflict_exit_code.value_or(
-        static_cast<unsigned>(s.conflict_exit_code)));
+    return static_cast<int>(
+        o.conflict_exit_code.value_or(static_cast<unsigned>(s.conflict_exit_code)));
   }
 
   Acquired& held = outcome->held;
@@ -371,7 +375,8 @@ Result<int> run(const Options& o, Context& ctx) {
 
   if (o.no_fork) {
     std::vector<int> fds;
-    for (const auto& l : held.locks) fds.push_back(l.fd.get());
+    for (const auto& l : held.locks)
+      fds.push_back(l.fd.get());
     std::fflush(nullptr);
     return Unexpected(exec_in_place(command, fds));
   }
@@ -416,9 +421,10 @@ constexpr AppletDoc k_doc{
         "file would sit on NFS, CIFS, CephFS, AFS or FUSE\n73 a lock file cannot be "
         "created\n77 permission denied\n78 configuration error\n126 COMMAND is not "
         "executable\n127 COMMAND was not found",
-    .examples = "  ktstr acquire --cpu 3 -- make -j1\n"
-                "  ktstr acquire --cpus 2 --timeout 5m -- ./run-vm.sh\n"
-                "  ktstr acquire --cache linux-6.12 --shared -- ./boot.sh",
+    .examples =
+        "  ktstr acquire --cpu 3 -- make -j1\n"
+        "  ktstr acquire --cpus 2 --timeout 5m -- ./run-vm.sh\n"
+        "  ktstr acquire --cache linux-6.12 --shared -- ./boot.sh",
     .see_also = "ktstr-locks(1), ktstr-holders(1), flock(1), flock(2)",
 };
 

@@ -148,6 +148,19 @@ std::string lowercase_first(std::string s) {
   return s;
 }
 
+// CLI11 2.1 builds the usage line from the options alone and cannot be told
+// one; each applet's usage string is what the man page says too.
+class UsageFormatter final : public CLI::Formatter {
+ public:
+  explicit UsageFormatter(std::string usage) : usage_(std::move(usage)) { column_width(32); }
+  std::string make_usage(const CLI::App* /*app*/, std::string /*name*/) const override {
+    return "Usage: " + usage_ + "\n";
+  }
+
+ private:
+  std::string usage_;
+};
+
 // The first argument before "--" that looks like an option `app` does not
 // have. CLI11 reports a missing PATH before an unknown option; the unknown
 // option is the more useful thing to name.
@@ -166,7 +179,7 @@ int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions global
   std::string who = fmt::format("ktstr {}", applet.name);
   CLI::App app{std::string(applet.summary), who};
   app.set_version_flag("--version", std::string(k_version));
-  app.get_formatter()->column_width(32);
+  app.formatter(std::make_shared<UsageFormatter>(fmt::format("{} {}", who, applet.usage)));
   auto instance = applet.create();
   OptionTable table;
   instance->declare(table);
@@ -228,6 +241,7 @@ const Applet* applet_for_program_name(std::string_view program) {
 
 int top_level(int argc, char** argv) {
   CLI::App app{std::string(k_ktstr_summary), "ktstr"};
+  app.formatter(std::make_shared<UsageFormatter>("ktstr [GLOBAL OPTIONS] APPLET [ARGS...]"));
   app.set_version_flag("--version", std::string(k_version));
   TopLevelOptions top;
   OptionTable top_table;

@@ -2,20 +2,23 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 
 namespace ktstr {
 
 void declare_global_options(OptionTable& t, GlobalOptions& g) {
-  t.value("--config", "FILE", g.config_file, "read settings from FILE (default: $KTSTR_CONFIG, "
+  t.value("--config", "FILE", g.config_file,
+          "read settings from FILE (default: $KTSTR_CONFIG, "
           "$XDG_CONFIG_HOME/ktstr/ktstr.toml, /etc/ktstr/ktstr.toml)")
       .with_hint(ValueHint::file);
-  t.value("--lock-dir", "DIR", g.lock_dir, "where CPU and LLC lock files live (default: "
+  t.value("--lock-dir", "DIR", g.lock_dir,
+          "where CPU and LLC lock files live (default: "
           "$KTSTR_LOCK_DIR, else /tmp)")
       .with_hint(ValueHint::directory);
-  t.value("--cache-dir", "DIR", g.cache_dir, "cache root whose .locks/ holds cache-entry locks "
+  t.value("--cache-dir", "DIR", g.cache_dir,
+          "cache root whose .locks/ holds cache-entry locks "
           "(default: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr/kernels)")
       .with_hint(ValueHint::directory);
   t.value("--color", "WHEN", g.color, "colour output: auto, always or never (NO_COLOR is honoured)")

@@ -44,7 +44,8 @@ Result<FsReport> check(const std::string& path, bool must_exist,
 
 Result<int> run(const Options& o, Context& ctx) {
   std::vector<std::pair<std::string, bool>> targets;  // path, must exist
-  for (const auto& p : o.paths) targets.emplace_back(p, true);
+  for (const auto& p : o.paths)
+    targets.emplace_back(p, true);
   if (targets.empty()) {
     auto settings = ctx.settings();
     if (!settings) return Unexpected(settings.error());
@@ -85,8 +86,9 @@ constexpr AppletDoc k_doc{
         "Without PATH, checks the lock dir and the cache-entry lock dir in force (after "
         "--lock-dir, KTSTR_LOCK_DIR, the config file); a location that does not exist yet is "
         "judged by the nearest existing directory above it, where it would be created.",
-    .exit_status = "0 every filesystem is safe\n1 at least one is refused\n66 a PATH does not "
-                   "exist\n77 permission denied\n78 configuration error\n64 usage error",
+    .exit_status =
+        "0 every filesystem is safe\n1 at least one is refused\n66 a PATH does not "
+        "exist\n77 permission denied\n78 configuration error\n64 usage error",
     .examples = "  ktstr fscheck\n  ktstr fscheck --json /mnt/shared/locks",
     .see_also = "ktstr-acquire(1), statfs(2)",
 };

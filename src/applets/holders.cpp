@@ -34,7 +34,8 @@ void print_table(const HoldersReport& r, bool with_header) {
     return;
   }
   std::size_t pid_width = 3;
-  for (const auto& h : r.holders) pid_width = std::max(pid_width, fmt::formatted_size("{}", h.pid));
+  for (const auto& h : r.holders)
+    pid_width = std::max(pid_width, fmt::formatted_size("{}", h.pid));
   const char* indent = with_header ? "  " : "";
   fmt::print("{}{:<{}}  {:<9}  {:<7}  {}\n", indent, "PID", pid_width, "MODE", "STATE", "COMMAND");
   for (const auto& h : r.holders) {
@@ -60,8 +61,8 @@ Result<int> run(const Options& o, Context& ctx) {
     }
     HoldersReport r{std::move(*target), {}};
     r.holders = resolver.resolve(r.target, *records);
-    bool held = std::any_of(r.holders.begin(), r.holders.end(),
-                            [](const Holder& h) { return !h.waiter; });
+    bool held =
+        std::any_of(r.holders.begin(), r.holders.end(), [](const Holder& h) { return !h.waiter; });
     all_held = all_held && held;
     if (!o.json && !ctx.quiet()) print_table(r, o.paths.size() > 1);
     reports.push_back(std::move(r));
@@ -83,8 +84,9 @@ constexpr AppletDoc k_doc{
         "/proc/*/fdinfo and shown instead.\n\n"
         "Inside a container, /proc/locks only shows processes of the container's pid "
         "namespace.",
-    .exit_status = "0 every PATH has at least one holder\n1 some PATH is not held\n66 a PATH "
-                   "does not exist\n77 permission denied\n64 usage error",
+    .exit_status =
+        "0 every PATH has at least one holder\n1 some PATH is not held\n66 a PATH "
+        "does not exist\n77 permission denied\n64 usage error",
     .examples = "  ktstr holders /tmp/ktstr-cpu-3.lock\n  ktstr holders -q F && echo busy",
     .see_also = "ktstr-locks(1), ktstr-needle(1), lslocks(8)",
 };

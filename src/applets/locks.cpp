@@ -2,9 +2,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <csignal>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "applets/applet.hpp"
 #include "lib/json_render.hpp"
@@ -32,15 +32,23 @@ struct Column {
   std::string (*cell)(const LockRow&);
 };
 
-std::string number_cell(const LockRow& r) { return r.number ? fmt::format("{}", *r.number) : "?"; }
+std::string number_cell(const LockRow& r) {
+  return r.number ? fmt::format("{}", *r.number) : "?";
+}
 std::string node_cell(const LockRow& r) {
   return r.numa_node ? fmt::format("{}", *r.numa_node) : "?";
 }
-std::string key_cell(const LockRow& r) { return r.cache_key; }
-std::string file_cell(const LockRow& r) { return r.lockfile; }
+std::string key_cell(const LockRow& r) {
+  return r.cache_key;
+}
+std::string file_cell(const LockRow& r) {
+  return r.lockfile;
+}
 
-constexpr Column k_llc_columns[] = {{"LLC", number_cell}, {"NODE", node_cell}, {"LOCKFILE", file_cell}};
-constexpr Column k_cpu_columns[] = {{"CPU", number_cell}, {"NODE", node_cell}, {"LOCKFILE", file_cell}};
+constexpr Column k_llc_columns[] = {
+    {"LLC", number_cell}, {"NODE", node_cell}, {"LOCKFILE", file_cell}};
+constexpr Column k_cpu_columns[] = {
+    {"CPU", number_cell}, {"NODE", node_cell}, {"LOCKFILE", file_cell}};
 constexpr Column k_cache_columns[] = {{"CACHE KEY", key_cell}, {"LOCKFILE", file_cell}};
 
 struct Style {
@@ -59,8 +67,8 @@ struct Style {
 std::vector<std::string> holder_lines(const LockRow& r, const Style& style) {
   std::vector<std::string> lines;
   for (const auto& h : r.holders) {
-    lines.push_back(fmt::format("{} {}{} {}", h.pid, style.mode(h.mode), h.confirmed ? "" : "?",
-                                h.cmdline));
+    lines.push_back(
+        fmt::format("{} {}{} {}", h.pid, style.mode(h.mode), h.confirmed ? "" : "?", h.cmdline));
   }
   if (lines.empty()) lines.emplace_back("-");
   if (r.waiters > 0) lines.push_back(fmt::format("({} waiting)", r.waiters));
@@ -79,10 +87,12 @@ void print_section(std::string& out, std::string_view title, const Column (&colu
   std::size_t widths[N];
   for (std::size_t c = 0; c < N; ++c) {
     widths[c] = columns[c].title.size();
-    for (const auto& r : rows) widths[c] = std::max(widths[c], columns[c].cell(r).size());
+    for (const auto& r : rows)
+      widths[c] = std::max(widths[c], columns[c].cell(r).size());
   }
   std::string header = "  ";
-  for (std::size_t c = 0; c < N; ++c) header += fmt::format("{:<{}}  ", columns[c].title, widths[c]);
+  for (std::size_t c = 0; c < N; ++c)
+    header += fmt::format("{:<{}}  ", columns[c].title, widths[c]);
   out += style.bold(header + "HOLDERS");
   out += '\n';
   for (const auto& r : rows) {
@@ -108,7 +118,9 @@ std::string render_text(const LocksSnapshot& s, const Style& style) {
 }
 
 volatile sig_atomic_t g_stop = 0;
-void on_stop(int) { g_stop = 1; }
+void on_stop(int) {
+  g_stop = 1;
+}
 
 Result<int> run(const Options& o, Context& ctx) {
   auto settings = ctx.settings();
@@ -175,10 +187,12 @@ constexpr AppletDoc k_doc{
         "With --json it prints one object with the arrays llcs, cpus, cache and run_dirs; "
         "rows carry llc_idx, cpu or cache_key, numa_node (null when unknown), lockfile, "
         "holders (pid, cmdline, mode, confirmed) and waiters.",
-    .exit_status = "0 success (also when interrupted during --watch)\n64 usage error\n77 "
-                   "permission denied\n78 configuration error\n71 unexpected system error",
-    .examples = "  ktstr locks\n  ktstr locks --json | jq '.cpus[] | select(.holders != [])'\n"
-                "  ktstr locks --watch 500ms",
+    .exit_status =
+        "0 success (also when interrupted during --watch)\n64 usage error\n77 "
+        "permission denied\n78 configuration error\n71 unexpected system error",
+    .examples =
+        "  ktstr locks\n  ktstr locks --json | jq '.cpus[] | select(.holders != [])'\n"
+        "  ktstr locks --watch 500ms",
     .see_also = "ktstr-holders(1), ktstr-acquire(1), lslocks(8)",
 };
 

@@ -47,8 +47,9 @@ constexpr AppletDoc k_doc{
         "longest mount point that is a prefix of its real path), not from stat(2): on "
         "btrfs subvolumes, overlayfs and some bind mounts st_dev is not the superblock "
         "device the kernel prints in /proc/locks.",
-    .exit_status = "0 every PATH was resolved\n66 a PATH does not exist\n77 a PATH cannot be "
-                   "reached for lack of permission\n64 usage error",
+    .exit_status =
+        "0 every PATH was resolved\n66 a PATH does not exist\n77 a PATH cannot be "
+        "reached for lack of permission\n64 usage error",
     .examples = "  ktstr needle /tmp/ktstr-cpu-0.lock\n  grep \"$(ktstr needle F)\" /proc/locks",
     .see_also = "ktstr-holders(1), proc(5)",
 };
@@ -57,7 +58,6 @@ constexpr AppletDoc k_doc{
 
 namespace ktstr {
 extern const Applet k_needle_applet{
-    "needle", "print the /proc/locks key of a path", "[--json] PATH...",
-    &applet_needle::k_doc,
+    "needle", "print the /proc/locks key of a path", "[--json] PATH...", &applet_needle::k_doc,
     &AppletOf<applet_needle::Options, applet_needle::declare, applet_needle::run>::make};
 }  // namespace ktstr

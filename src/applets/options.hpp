@@ -25,14 +25,14 @@ enum class ValueHint {
   llc_list,   // "0,2" LLC indices (appends to a std::vector<unsigned>)
   duration,   // SPEC §2 grammar
   number,
-  choice,     // one of `choices`
-  command,    // the command and its arguments, after "--"
+  choice,   // one of `choices`
+  command,  // the command and its arguments, after "--"
   cache_key,
 };
 
-using OptionTarget = std::variant<bool*, std::string*, std::optional<std::string>*,
-                                  std::vector<std::string>*, std::optional<Duration>*,
-                                  std::optional<unsigned>*, std::vector<unsigned>*>;
+using OptionTarget =
+    std::variant<bool*, std::string*, std::optional<std::string>*, std::vector<std::string>*,
+                 std::optional<Duration>*, std::optional<unsigned>*, std::vector<unsigned>*>;
 
 struct OptionSpec {
   std::string names;       // "-n,--nonblock"; a positional's is its metavar: "PATH"
@@ -46,7 +46,7 @@ struct OptionSpec {
   bool positional = false;
   bool required = false;
   bool repeatable = false;
-  std::string excludes;  // the names of an option this one cannot go with
+  std::string excludes;     // the names of an option this one cannot go with
   bool* present = nullptr;  // with_optional_value: set when given, value or not
 
   OptionSpec& with_hint(ValueHint h) { return hint = h, *this; }

@@ -20,7 +20,9 @@ constexpr std::array<const Applet*, 5> k_registry{
 };
 }  // namespace
 
-std::span<const Applet* const> applets() { return k_registry; }
+std::span<const Applet* const> applets() {
+  return k_registry;
+}
 
 const Applet* find_applet(std::string_view name) {
   auto it = std::lower_bound(k_registry.begin(), k_registry.end(), name,

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 
-
 extern char** environ;
 
 namespace ktstr {
@@ -40,7 +39,8 @@ struct ExecArgs {
 // Built before fork so the child only makes async-signal-safe calls.
 ExecArgs prepare(const CommandSpec& command) {
   ExecArgs a;
-  for (const auto& arg : command.argv) a.argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const auto& arg : command.argv)
+    a.argv.push_back(const_cast<char*>(arg.c_str()));
   a.argv.push_back(nullptr);
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry = *e;
@@ -52,8 +52,10 @@ ExecArgs prepare(const CommandSpec& command) {
     }
     if (!replaced) a.env_storage.emplace_back(entry);
   }
-  for (const auto& [name, value] : command.env) a.env_storage.push_back(name + "=" + value);
-  for (auto& s : a.env_storage) a.envp.push_back(s.data());
+  for (const auto& [name, value] : command.env)
+    a.env_storage.push_back(name + "=" + value);
+  for (auto& s : a.env_storage)
+    a.envp.push_back(s.data());
   a.envp.push_back(nullptr);
   return a;
 }
@@ -92,7 +94,8 @@ Result<int> run_supervised(const CommandSpec& command) {
   ExecArgs args = prepare(command);
   sigset_t forwarded, old_mask;
   sigemptyset(&forwarded);
-  for (int s : k_forwarded) sigaddset(&forwarded, s);
+  for (int s : k_forwarded)
+    sigaddset(&forwarded, s);
   ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
   pid_t parent = ::getpid();
   // vfork: the child borrows this process's memory until it execs, so
@@ -130,7 +133,8 @@ Result<int> run_supervised(const CommandSpec& command) {
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   std::array<struct sigaction, k_forwarded.size()> saved{};
-  for (std::size_t i = 0; i < k_forwarded.size(); ++i) ::sigaction(k_forwarded[i], &sa, &saved[i]);
+  for (std::size_t i = 0; i < k_forwarded.size(); ++i)
+    ::sigaction(k_forwarded[i], &sa, &saved[i]);
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
 
   int status = 0;
@@ -142,7 +146,8 @@ Result<int> run_supervised(const CommandSpec& command) {
     }
   }
   g_child = 0;
-  for (std::size_t i = 0; i < k_forwarded.size(); ++i) ::sigaction(k_forwarded[i], &saved[i], nullptr);
+  for (std::size_t i = 0; i < k_forwarded.size(); ++i)
+    ::sigaction(k_forwarded[i], &saved[i], nullptr);
   if (report.step == static_cast<int>(ChildStep::pin)) {
     return fail_errno("cannot pin the command to its CPUs", report.err);
   }

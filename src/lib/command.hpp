@@ -12,8 +12,8 @@
 namespace ktstr {
 
 struct CommandSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up in $PATH
-  std::vector<unsigned> pin_cpus;  // empty: leave the affinity alone
+  std::vector<std::string> argv;                         // argv[0] is looked up in $PATH
+  std::vector<unsigned> pin_cpus;                        // empty: leave the affinity alone
   std::vector<std::pair<std::string, std::string>> env;  // set in the command's environment
 };
 

@@ -4,10 +4,10 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #define TOML_HEADER_ONLY 1
 #define TOML_ENABLE_FORMATTERS 0
@@ -36,8 +36,8 @@ std::string where(const std::string& source, const toml::source_region& region) 
   return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
 }
 
-Unexpected<Error> config_error(const std::string& source, const toml::node& node,
-                                    std::string what, std::string remedy = {}) {
+Unexpected<Error> config_error(const std::string& source, const toml::node& node, std::string what,
+                               std::string remedy = {}) {
   return fail(ExitCode::config, fmt::format("{}: {}", where(source, node.source()), what),
               std::move(remedy));
 }
@@ -89,7 +89,8 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
   };
   if (key == "lock_dir") return assign(cfg.lock_dir, get_string(source, key, node));
   if (key == "cache_dir") return assign(cfg.cache_dir, get_string(source, key, node));
-  if (key == "timeouts.acquire") return assign(cfg.acquire_timeout, get_duration(source, key, node));
+  if (key == "timeouts.acquire")
+    return assign(cfg.acquire_timeout, get_duration(source, key, node));
   if (key == "timeouts.cache_shared") {
     return assign(cfg.cache_shared_timeout, get_duration(source, key, node));
   }
@@ -100,13 +101,15 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
   if (key == "acquire.conflict_exit_code") {
     auto v = node.value<std::int64_t>();
     if (!node.is_integer() || !v || *v < 0 || *v > 255) {
-      return config_error(source, node, fmt::format("{} must be an integer from 0 to 255", quote(key)));
+      return config_error(source, node,
+                          fmt::format("{} must be an integer from 0 to 255", quote(key)));
     }
     cfg.conflict_exit_code = static_cast<int>(*v);
     return {};
   }
   if (key == "acquire.pin") {
-    if (!node.is_boolean()) return config_error(source, node, fmt::format("{} must be true or false", quote(key)));
+    if (!node.is_boolean())
+      return config_error(source, node, fmt::format("{} must be true or false", quote(key)));
     cfg.pin = *node.value<bool>();
     return {};
   }
@@ -115,7 +118,9 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
 
 }  // namespace
 
-std::span<const std::string_view> config_keys() { return k_keys; }
+std::span<const std::string_view> config_keys() {
+  return k_keys;
+}
 
 Result<ConfigFile> parse_config(std::string_view text, const std::string& source) {
   toml::table root;
@@ -128,7 +133,8 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
   ConfigFile cfg;
   for (auto&& [k, node] : root) {
     std::string key(k.str());
-    bool is_table_key = std::find(std::begin(k_tables), std::end(k_tables), key) != std::end(k_tables);
+    bool is_table_key =
+        std::find(std::begin(k_tables), std::end(k_tables), key) != std::end(k_tables);
     if (is_table_key && node.is_table()) {
       for (auto&& [sub, subnode] : *node.as_table()) {
         std::string dotted = key + "." + std::string(sub.str());
@@ -138,7 +144,8 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
       }
       continue;
     }
-    if (is_table_key) return config_error(source, node, fmt::format("{} must be a table", quote(key)));
+    if (is_table_key)
+      return config_error(source, node, fmt::format("{} must be a table", quote(key)));
     if (auto st = apply(cfg, source, key, k.source(), node); !st) return Unexpected(st.error());
   }
   return cfg;
@@ -201,10 +208,10 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
     s.config_path = loc->path;
   }
 
-  s.lock_dir = flags.lock_dir ? *flags.lock_dir
+  s.lock_dir = flags.lock_dir          ? *flags.lock_dir
                : env("KTSTR_LOCK_DIR") ? *env("KTSTR_LOCK_DIR")
-               : file.lock_dir ? expand_home(*file.lock_dir, env)
-                               : std::string("/tmp");
+               : file.lock_dir         ? expand_home(*file.lock_dir, env)
+                                       : std::string("/tmp");
   if (flags.cache_dir) {
     s.cache_dir = *flags.cache_dir;
   } else if (auto e = env("KTSTR_CACHE_DIR")) {

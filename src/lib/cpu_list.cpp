@@ -1,7 +1,7 @@
 #include "cpu_list.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "text.hpp"
 
@@ -31,7 +31,8 @@ Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
     if (!first || !last) return bad(fmt::format("{} is not a number or range", quote(item)));
     if (*first > *last) return bad(fmt::format("range {} runs backwards", quote(item)));
     if (*last >= k_max_cpu) return bad(fmt::format("cpu {} is out of range", *last));
-    for (auto c = *first; c <= *last; ++c) cpus.push_back(static_cast<unsigned>(c));
+    for (auto c = *first; c <= *last; ++c)
+      cpus.push_back(static_cast<unsigned>(c));
   }
   std::sort(cpus.begin(), cpus.end());
   cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
@@ -43,7 +44,8 @@ std::string format_cpu_list(const std::vector<unsigned>& cpus) {
   std::size_t i = 0;
   while (i < cpus.size()) {
     std::size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1)
+      ++j;
     if (!out.empty()) out += ',';
     out += j == i ? fmt::format("{}", cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]);
     i = j + 1;

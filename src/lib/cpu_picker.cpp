@@ -31,7 +31,8 @@ std::vector<Group> group_by_llc(const Topology& topo, const std::vector<unsigned
     }
   }
   std::vector<Group> out;
-  for (auto& [idx, g] : by_llc) out.push_back(std::move(g));
+  for (auto& [idx, g] : by_llc)
+    out.push_back(std::move(g));
   out.insert(out.end(), groups.begin(), groups.end());
   return out;
 }
@@ -71,7 +72,8 @@ std::optional<std::vector<unsigned>> pick_cpus(const Topology& topo,
   if (count == 0) return std::vector<unsigned>{};
   std::vector<Group> groups = group_by_llc(topo, free_cpus);
   std::size_t total = 0;
-  for (const auto& g : groups) total += g.cpus.size();
+  for (const auto& g : groups)
+    total += g.cpus.size();
   if (total < count) return std::nullopt;
 
   // 1. One LLC, best fit. A CPU without cache information is a group of one
@@ -86,12 +88,14 @@ std::optional<std::vector<unsigned>> pick_cpus(const Topology& topo,
 
   // 2. Several LLCs: the node that needs the fewest of them.
   std::map<std::optional<unsigned>, std::vector<const Group*>> by_node;
-  for (const auto& g : groups) by_node[g.node].push_back(&g);
+  for (const auto& g : groups)
+    by_node[g.node].push_back(&g);
   const std::vector<const Group*>* best_node = nullptr;
   std::size_t best_used = 0;
   for (const auto& [node, members] : by_node) {
     std::size_t free_here = 0;
-    for (const Group* g : members) free_here += g->cpus.size();
+    for (const Group* g : members)
+      free_here += g->cpus.size();
     if (free_here < count) continue;
     std::size_t used = groups_needed(members, count);
     if (!best_node || used < best_used) {
@@ -103,7 +107,8 @@ std::optional<std::vector<unsigned>> pick_cpus(const Topology& topo,
 
   // 3. No node has enough: span nodes.
   std::vector<const Group*> all;
-  for (const auto& g : groups) all.push_back(&g);
+  for (const auto& g : groups)
+    all.push_back(&g);
   return fill_largest_first(all, count);
 }
 

@@ -1,8 +1,8 @@
 #include "duration.hpp"
 
+#include <fmt/format.h>
 #include <cstdint>
 #include <limits>
-#include <fmt/format.h>
 
 namespace ktstr {
 
@@ -61,7 +61,8 @@ std::string format_duration(const Duration& d) {
   if (ns % 1'000'000 == 0) return fmt::format("{}ms", ns / 1'000'000);
   // Fixed notation: "{}" could print 1e-05, which the grammar rejects.
   std::string text = fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
-  while (text.back() == '0') text.pop_back();
+  while (text.back() == '0')
+    text.pop_back();
   return text + "s";
 }
 

@@ -14,15 +14,15 @@ namespace ktstr {
 // Exit codes of SPEC §5; the numbers follow <sysexits.h> where one exists.
 enum class ExitCode : int {
   ok = 0,
-  no = 1,              // holders: not held; fscheck: refused filesystem
-  usage = 64,          // EX_USAGE
-  no_input = 66,       // EX_NOINPUT: a named input does not exist
-  unavailable = 69,    // EX_UNAVAILABLE: lock dir or file on a refused fs
-  os_error = 71,       // EX_OSERR
-  cant_create = 73,    // EX_CANTCREAT
-  temp_fail = 75,      // EX_TEMPFAIL: acquire conflict / timeout
-  no_perm = 77,        // EX_NOPERM
-  config = 78,         // EX_CONFIG
+  no = 1,            // holders: not held; fscheck: refused filesystem
+  usage = 64,        // EX_USAGE
+  no_input = 66,     // EX_NOINPUT: a named input does not exist
+  unavailable = 69,  // EX_UNAVAILABLE: lock dir or file on a refused fs
+  os_error = 71,     // EX_OSERR
+  cant_create = 73,  // EX_CANTCREAT
+  temp_fail = 75,    // EX_TEMPFAIL: acquire conflict / timeout
+  no_perm = 77,      // EX_NOPERM
+  config = 78,       // EX_CONFIG
   not_executable = 126,
   not_found = 127,
 };
@@ -57,8 +57,8 @@ inline Error sys_error(std::string what, int err, ExitCode otherwise = ExitCode:
 }
 
 inline Unexpected<Error> fail_errno(std::string what, int err,
-                                         ExitCode otherwise = ExitCode::os_error,
-                                         std::string remedy = {}) {
+                                    ExitCode otherwise = ExitCode::os_error,
+                                    std::string remedy = {}) {
   return Unexpected(sys_error(std::move(what), err, otherwise, std::move(remedy)));
 }
 

@@ -2,9 +2,9 @@
 
 #include <sys/vfs.h>
 
+#include <fmt/format.h>
 #include <array>
 #include <cerrno>
-#include <fmt/format.h>
 
 namespace ktstr {
 
@@ -18,13 +18,18 @@ struct KnownFs {
 
 // Magic numbers from include/uapi/linux/magic.h and the filesystems' sources.
 constexpr std::array k_known_fs{
-    KnownFs{0x6969, "nfs", "flock on NFS is emulated with byte-range locks or kept local to one client"},
-    KnownFs{0xFF534D42, "cifs", "flock on CIFS is mapped onto server-side locks other clients may not honour"},
-    KnownFs{0xFE534D42, "smb2", "flock on SMB2 is mapped onto server-side locks other clients may not honour"},
-    KnownFs{0x00C36400, "ceph", "flock on CephFS depends on the metadata server and client versions"},
+    KnownFs{0x6969, "nfs",
+            "flock on NFS is emulated with byte-range locks or kept local to one client"},
+    KnownFs{0xFF534D42, "cifs",
+            "flock on CIFS is mapped onto server-side locks other clients may not honour"},
+    KnownFs{0xFE534D42, "smb2",
+            "flock on SMB2 is mapped onto server-side locks other clients may not honour"},
+    KnownFs{0x00C36400, "ceph",
+            "flock on CephFS depends on the metadata server and client versions"},
     KnownFs{0x6B414653, "afs", "flock on AFS is advisory to the local cache manager only"},
     KnownFs{0x5346414F, "openafs", "flock on OpenAFS is advisory to the local cache manager only"},
-    KnownFs{0x65735546, "fuse", "flock on FUSE is implemented, or silently ignored, by the userspace daemon"},
+    KnownFs{0x65735546, "fuse",
+            "flock on FUSE is implemented, or silently ignored, by the userspace daemon"},
     KnownFs{0xEF53, "ext4", ""},
     KnownFs{0x01021994, "tmpfs", ""},
     KnownFs{0x9123683E, "btrfs", ""},

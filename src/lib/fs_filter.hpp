@@ -16,7 +16,7 @@ namespace ktstr {
 
 struct FsVerdict {
   std::uint64_t magic = 0;
-  std::string_view name;    // "ext4", "nfs", ... or "" when not in our table
+  std::string_view name;  // "ext4", "nfs", ... or "" when not in our table
   bool refused = false;
   std::string_view reason;  // why flock is unsafe there, when refused
 };

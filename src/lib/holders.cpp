@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <fmt/format.h>
 
 #include "text.hpp"
 #include "unique_fd.hpp"
@@ -15,7 +15,8 @@
 namespace ktstr {
 
 std::string format_cmdline(std::string_view raw) {
-  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  while (!raw.empty() && raw.back() == '\0')
+    raw.remove_suffix(1);
   if (raw.empty()) return std::string(k_cmdline_unavailable);
   std::string out;
   out.reserve(std::min(raw.size(), k_cmdline_max_chars * 4) + 3);

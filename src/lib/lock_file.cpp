@@ -4,8 +4,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <fmt/format.h>
+#include <cerrno>
 
 namespace ktstr {
 
@@ -108,7 +108,9 @@ Status make_dirs(const std::string& dir, bool sticky_leaf) {
 
 }  // namespace
 
-Status make_lock_dir(const std::string& dir) { return make_dirs(dir, true); }
+Status make_lock_dir(const std::string& dir) {
+  return make_dirs(dir, true);
+}
 
 Result<TryLock> try_flock(int fd, LockMode mode, const std::string& path) {
   int op = (mode == LockMode::shared ? LOCK_SH : LOCK_EX) | LOCK_NB;

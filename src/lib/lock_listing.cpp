@@ -80,14 +80,14 @@ void drop_cleared(std::vector<LockRow>& rows) {
 }  // namespace
 
 Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
-                                          const std::string& cache_root,
-                                          const Topology* topology) {
+                                          const std::string& cache_root, const Topology* topology) {
   auto mounts = read_mountinfo();
   if (!mounts) return Unexpected(mounts.error());
   auto records = read_proc_locks();
   if (!records) return Unexpected(records.error());
   RecordIndex index;
-  for (const auto& r : *records) index[r.key].push_back(&r);
+  for (const auto& r : *records)
+    index[r.key].push_back(&r);
   HolderResolver resolver;
 
   LocksSnapshot snap;

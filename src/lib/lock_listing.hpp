@@ -32,7 +32,6 @@ struct LocksSnapshot {
 // Never creates a file or takes a lock; a missing lock dir or cache dir is an
 // empty section. `topology` supplies NUMA nodes; null leaves them unknown.
 Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
-                                          const std::string& cache_root,
-                                          const Topology* topology);
+                                          const std::string& cache_root, const Topology* topology);
 
 }  // namespace ktstr

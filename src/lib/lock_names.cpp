@@ -14,7 +14,9 @@ std::string cpu_lock_path(const std::string& lock_dir, unsigned cpu) {
   return fmt::format("{}/ktstr-cpu-{}.lock", lock_dir, cpu);
 }
 
-std::string cache_locks_dir(const std::string& cache_root) { return cache_root + "/.locks"; }
+std::string cache_locks_dir(const std::string& cache_root) {
+  return cache_root + "/.locks";
+}
 
 std::string cache_lock_path(const std::string& cache_root, std::string_view key) {
   return fmt::format("{}/.locks/{}.lock", cache_root, key);

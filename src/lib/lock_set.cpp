@@ -78,8 +78,9 @@ class LockTable {
       if (::fstat(s.fd.get(), &st) != 0) return fail_errno("cannot stat " + quote(s.path), errno);
       auto [it, fresh] = seen.try_emplace(std::pair(st.st_dev, st.st_ino), &s);
       if (!fresh) {
-        return fail(ExitCode::usage, quote(it->second->path) + " and " + quote(s.path) +
-                                         " are the same file", "name each lock file once");
+        return fail(ExitCode::usage,
+                    quote(it->second->path) + " and " + quote(s.path) + " are the same file",
+                    "name each lock file once");
       }
     }
     return {};

@@ -47,7 +47,7 @@ struct HeldLock {
 };
 
 struct Acquired {
-  std::vector<HeldLock> locks;      // canonical order
+  std::vector<HeldLock> locks;         // canonical order
   std::vector<unsigned> dynamic_cpus;  // the CPUs chosen for --cpus
 };
 

@@ -30,7 +30,8 @@ std::vector<MountEntry> parse_mountinfo(std::string_view text) {
     auto f = split_fields(line);
     if (f.size() < 10) continue;
     std::size_t dash = 6;
-    while (dash < f.size() && f[dash] != "-") ++dash;
+    while (dash < f.size() && f[dash] != "-")
+      ++dash;
     if (dash + 2 >= f.size()) continue;
     auto colon = f[2].find(':');
     if (colon == std::string_view::npos) continue;

@@ -57,8 +57,7 @@ Result<Needle> derive_needle(const std::string& path, const std::vector<MountEnt
 
   const MountEntry* mount = mount_of(mounts, real.get());
   if (mount == nullptr) {
-    return fail(ExitCode::os_error,
-                "no entry of /proc/self/mountinfo covers " + quote(real.get()),
+    return fail(ExitCode::os_error, "no entry of /proc/self/mountinfo covers " + quote(real.get()),
                 "is /proc mounted for this mount namespace?");
   }
   Needle n;

@@ -2,9 +2,9 @@
 
 #include <dirent.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -86,7 +86,8 @@ Result<Topology> read_topology(const std::string& sysfs_root) {
   }
 
   Topology topo;
-  for (unsigned c : *online) topo.cpus.push_back(CpuPlace{c, std::nullopt, std::nullopt});
+  for (unsigned c : *online)
+    topo.cpus.push_back(CpuPlace{c, std::nullopt, std::nullopt});
 
   // NUMA: node*/cpulist. A host without the node directory has no NUMA info.
   std::string node_root = sysfs_root + "/devices/system/node";
@@ -127,7 +128,8 @@ Result<Topology> read_topology(const std::string& sysfs_root) {
     }
   }
   std::vector<std::size_t> order(found.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
   auto sort_key = [&](std::size_t i) {
     const auto& f = found[i];
     return std::make_tuple(!f.info.id.has_value(), f.info.id.value_or(0), f.cpus.front());
@@ -148,7 +150,8 @@ Result<Topology> read_topology(const std::string& sysfs_root) {
   for (auto& p : topo.cpus) {
     if (auto it = llc_of_cpu.find(p.cpu); it != llc_of_cpu.end()) p.llc = index_of_slot[it->second];
   }
-  for (auto& llc : topo.llcs) llc.node = topo.find_cpu(llc.cpus.front())->node;
+  for (auto& llc : topo.llcs)
+    llc.node = topo.find_cpu(llc.cpus.front())->node;
   return topo;
 }
 

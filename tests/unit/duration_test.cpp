@@ -67,8 +67,7 @@ TEST(ParseDuration, RejectsEverythingElse) {
     if (!d) {
       EXPECT_EQ(d.error().code, ExitCode::usage) << bad;
       // quote() shows control characters escaped, so the line stays one line.
-      EXPECT_NE(d.error().message.find(quote(bad)), std::string::npos)
-          << d.error().message;
+      EXPECT_NE(d.error().message.find(quote(bad)), std::string::npos) << d.error().message;
       EXPECT_FALSE(d.error().remedy.empty());
     }
   }

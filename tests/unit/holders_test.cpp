@@ -153,13 +153,13 @@ TEST(FormatCmdline, InvalidUtf8BecomesQuestionMarks) {
 TEST(FormatCmdline, IllFormedSequencesAreNotPassedThrough) {
   // Overlong encodings, UTF-16 surrogates and code points above U+10FFFF
   // have the right shape but are not UTF-8: each byte becomes '?'.
-  EXPECT_EQ(format_cmdline("\xe0\x80\xaf"), "???");          // overlong '/'
-  EXPECT_EQ(format_cmdline("\xed\xa0\x80"), "???");          // U+D800
-  EXPECT_EQ(format_cmdline("\xf0\x80\x80\xaf"), "????");    // overlong
-  EXPECT_EQ(format_cmdline("\xf4\x90\x80\x80"), "????");    // U+110000
+  EXPECT_EQ(format_cmdline("\xe0\x80\xaf"), "???");       // overlong '/'
+  EXPECT_EQ(format_cmdline("\xed\xa0\x80"), "???");       // U+D800
+  EXPECT_EQ(format_cmdline("\xf0\x80\x80\xaf"), "????");  // overlong
+  EXPECT_EQ(format_cmdline("\xf4\x90\x80\x80"), "????");  // U+110000
   // Their well-formed neighbours stay.
-  EXPECT_EQ(format_cmdline("\xe0\xa0\x80"), "\xe0\xa0\x80");        // U+0800
-  EXPECT_EQ(format_cmdline("\xed\x9f\xbf"), "\xed\x9f\xbf");        // U+D7FF
+  EXPECT_EQ(format_cmdline("\xe0\xa0\x80"), "\xe0\xa0\x80");          // U+0800
+  EXPECT_EQ(format_cmdline("\xed\x9f\xbf"), "\xed\x9f\xbf");          // U+D7FF
   EXPECT_EQ(format_cmdline("\xf0\x90\x80\x80"), "\xf0\x90\x80\x80");  // U+10000
   EXPECT_EQ(format_cmdline("\xf4\x8f\xbf\xbf"), "\xf4\x8f\xbf\xbf");  // U+10FFFF
 }
