@@ -78,7 +78,8 @@ class OptionTable {
     if constexpr (std::is_same_v<T, std::optional<unsigned>>) spec.hint = ValueHint::number;
     return add(std::move(spec));
   }
-  OptionSpec& positional(std::string metavar, std::vector<std::string>& target, std::string help) {
+  OptionSpec& positional(const std::string& metavar, std::vector<std::string>& target,
+                         std::string help) {
     OptionSpec spec{metavar, metavar, std::move(help), &target};
     spec.positional = true;
     spec.repeatable = true;

@@ -37,10 +37,12 @@ struct IsUnexpected<Unexpected<E>> : std::true_type {};
 template <class T, class E>
 class [[nodiscard]] Expected {
  public:
+  // Implicit, as std::expected's: `return value;` must work. The constraint
+  // keeps it away from copying and moving an Expected.
   template <class U = T>
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
-           !IsUnexpected<std::remove_cvref_t<U>>::value) Expected(U&& value)
-      : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
+           !IsUnexpected<std::remove_cvref_t<U>>::value) Expected(U&& value)  // NOLINT
+      : state_(std::in_place_index<0>, std::forward<U>(value)) {}
   template <class G>
   Expected(Unexpected<G> u)  // NOLINT(google-explicit-constructor): as std::expected
       : state_(std::in_place_index<1>, std::move(u).error()) {}

@@ -45,6 +45,7 @@ struct LockKey {
   unsigned minor = 0;
   std::uint64_t inode = 0;
   bool operator==(const LockKey&) const = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads defaulted <=>
   auto operator<=>(const LockKey&) const = default;
 };
 
