@@ -11,6 +11,7 @@
 #include <csignal>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "cpu_picker.hpp"
 #include "lock_file.hpp"
@@ -27,6 +28,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds k_fallback_poll{25};
 // After a close event, the first retry comes this soon.
 constexpr std::chrono::milliseconds k_first_retry{1};
+
+constexpr std::string_view k_cpus_queue_name = "ktstr-cpus-queue.lock";
 
 struct Slot {
   std::string path;
@@ -180,10 +183,12 @@ class Acquirer {
       auto round = attempt();
       if (!round) return Unexpected(round.error());
       if (round->acquired) {
+        leave_queue();
         if (told && opt_.observer) opt_.observer->done();
         return finish();
       }
       if (expired()) {
+        leave_queue();
         if (told && opt_.observer) opt_.observer->done();
         return conflict(round->conflict);
       }
@@ -192,7 +197,16 @@ class Acquirer {
         told = true;
       }
       if (round->busy_fixed) {
+        // Never keep other --cpus waiters behind us while we wait for
+        // something that is not a CPU.
+        leave_queue();
         auto st = wait_for_fixed(*round->busy_fixed);
+        if (!st) return Unexpected(st.error());
+        backoff = k_first_retry;
+      } else if (!queued_) {
+        // Short of CPUs: queue up, then look again at once, since CPUs may
+        // have been freed while we were queued.
+        auto st = join_queue();
         if (!st) return Unexpected(st.error());
         backoff = k_first_retry;
       } else {
@@ -202,6 +216,44 @@ class Acquirer {
   }
 
  private:
+  // ---- the --cpus waiting queue ----
+  //
+  // Waiters short of CPUs line up on one lock file, {lock_dir}/
+  // ktstr-cpus-queue.lock: only the holder of its LOCK_EX (the head) probes
+  // the CPU locks and wakes on their close events; the rest sleep in the
+  // kernel's flock queue. Without it every release woke every waiter to
+  // probe, and with tens of waiters on a few CPUs that herd delayed the
+  // hand-off it was racing for. The head holds no CPU or LLC lock while it
+  // waits, and leaves the queue before blocking on anything else, so the
+  // queue adds no hold-and-wait. A request that finds its CPUs free takes
+  // them without queueing.
+
+  // Until the queue lock is granted, or the next deadline or status tick.
+  Status join_queue() {
+    std::string path = req_.lock_dir + "/" + std::string(k_cpus_queue_name);
+    if (!queue_) {
+      auto fd = open_lock_file(path, CreateMode::create_if_missing);
+      if (!fd) return Unexpected(fd.error());
+      queue_ = std::move(*fd);
+    }
+    auto got = try_flock(queue_.get(), LockMode::exclusive, path);
+    if (!got) return Unexpected(got.error());
+    if (*got == TryLock::busy) {
+      auto wake = next_wake(std::nullopt);
+      if (wake) AlarmGuard::arm(*wake);
+      got = wait_flock(queue_.get(), LockMode::exclusive, path);
+      AlarmGuard::disarm();
+      if (!got) return Unexpected(got.error());
+    }
+    queued_ = *got == TryLock::acquired;
+    return {};
+  }
+
+  void leave_queue() {
+    if (queued_) ::flock(queue_.get(), LOCK_UN);
+    queued_ = false;
+  }
+
   struct Round {
     bool acquired = false;
     std::optional<std::size_t> busy_fixed;  // slot of the fixed lock to block on
@@ -409,6 +461,8 @@ class Acquirer {
   std::vector<Candidate> candidates_;
   std::vector<unsigned> chosen_;
   UniqueFd inotify_;
+  UniqueFd queue_;
+  bool queued_ = false;
 };
 
 }  // namespace

@@ -99,6 +99,33 @@ hold_cpus() {
   assert_equal "$(cat "$T/cpus")" 0
 }
 
+@test "--cpus waiters line up: one holds the queue lock and probes, the rest wait on it" {
+  fake_topology_small
+  hold_cpus 0
+  first=$HOLDER_PID
+  hold_cpus 1
+  second=$HOLDER_PID
+  for i in 1 2 3; do
+    "$KTSTR" acquire --cpus 1 -- touch "$T/ran$i" 3>&- &
+  done
+  queue=$D/ktstr-cpus-queue.lock
+  wait_until "the queue file exists" test -e "$queue"
+  key=$(needle_of "$queue")
+  # One head holding it, two waiters blocked on it, nobody probing but the head.
+  wait_until "one queue holder and two waiters" sh -c '
+    [ "$(awk -v k="$1" "\$2 == \"FLOCK\" && \$6 == k" /proc/locks | wc -l)" -eq 1 ] &&
+    [ "$(awk -v k="$1" "\$2 == \"->\" && \$7 == k" /proc/locks | wc -l)" -eq 2 ]' sh "$key"
+  # Each release lets one of them through, in turn.
+  harness_release "$first"
+  wait_until "one command ran" sh -c '[ "$(ls "$1"/ran* 2>/dev/null | wc -l)" -ge 1 ]' sh "$T"
+  harness_release "$second"
+  wait_until "all three ran" sh -c '[ "$(ls "$1"/ran* 2>/dev/null | wc -l)" -eq 3 ]' sh "$T"
+  wait
+  # The queue file is no ktstr lock of the listing.
+  ktstr_run 0 locks --json
+  assert_equal "$(jq '[.llcs[], .cpus[], .cache[]] | map(.lockfile) | map(select(test("queue"))) | length' <<<"$output")" 0
+}
+
 # ---- two sockets, four LLCs (fake) ----
 
 @test "two sockets: --cpus packs into one LLC, the lowest when all fit equally" {
