@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -24,27 +25,11 @@ std::string format_cmdline(std::string_view raw) {
   std::size_t i = 0;
   while (i < raw.size()) {
     auto c = static_cast<unsigned char>(raw[i]);
-    // Length of this UTF-8 sequence; a stray continuation or invalid lead
-    // byte counts as one character and prints as '?'.
-    std::size_t len = 1;
-    if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-    } else if (c >= 0xE0) {
-      len = c <= 0xEF ? 3 : 1;
-    } else if (c >= 0xC2) {
-      len = 2;
-    }
-    bool valid = i + len <= raw.size();
-    for (std::size_t k = 1; valid && k < len; ++k) {
-      valid = (static_cast<unsigned char>(raw[i + k]) & 0xC0) == 0x80;
-    }
-    if (valid && len >= 3) {
-      // Well-formed UTF-8 (RFC 3629): no overlong forms (E0 80.., F0 80..),
-      // no surrogates (ED A0..), nothing above U+10FFFF (F4 90..).
-      auto second = static_cast<unsigned char>(raw[i + 1]);
-      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
-              !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
-    }
+    // A byte that does not start a well-formed UTF-8 sequence counts as one
+    // character and prints as '?'.
+    std::size_t len = utf8_sequence_length(raw, i);
+    bool valid = len > 0;
+    if (!valid) len = 1;
     if (chars == k_cmdline_max_chars) {
       out += "…";
       return out;
@@ -53,7 +38,7 @@ std::string format_cmdline(std::string_view raw) {
     // to terminals that honour 8-bit controls, so they go like C0 ones.
     bool c1_control =
         valid && len == 2 && c == 0xC2 && static_cast<unsigned char>(raw[i + 1]) < 0xA0;
-    if (!valid || (len == 1 && c >= 0x80) || c1_control) {
+    if (!valid || c1_control) {
       out += '?';
       i += c1_control ? 2 : 1;
     } else if (len == 1) {
@@ -191,10 +176,17 @@ std::vector<Holder> HolderResolver::resolve_records(const Needle& target,
       }
       continue;
     }
+    // Where stat() and /proc/locks agree on the device, the key names this
+    // file alone, so the pid holding a lock on the key and having the file
+    // open settles it. Where they differ (btrfs subvolumes share a key) only
+    // the fdinfo "lock:" line of that very descriptor does. Skipping the
+    // fdinfo reads halves the system calls of `locks` on a busy host.
+    bool key_is_unique = ::major(target.id.dev) == target.key.major &&
+                         ::minor(target.id.dev) == target.key.minor;
     bool confirmed = false;
     for (; match != fds.files.end() && !confirmed;
          match = std::find_if(std::next(match), fds.files.end(), has_target)) {
-      confirmed = fd_has_lock(rec->pid, match->fd, target.key, 0);
+      confirmed = key_is_unique || fd_has_lock(rec->pid, match->fd, target.key, 0);
     }
     if (confirmed) {
       holders.push_back(Holder{rec->pid, rec->mode, false, true, cmdline_of(rec->pid)});

@@ -3,102 +3,133 @@
 #include <sys/sysmacros.h>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+
+#include "json_writer.hpp"
 
 namespace ktstr {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+constexpr int k_pretty = 2;
 
-Json holder_json(const Holder& h) {
-  return Json{{"pid", h.pid},
-              {"cmdline", h.cmdline},
-              {"mode", std::string(lock_mode_name(h.mode))},
-              {"confirmed", h.confirmed}};
+void write_holder(JsonWriter& w, const Holder& h) {
+  w.begin_object();
+  w.key("pid").value(static_cast<std::int64_t>(h.pid));
+  w.key("cmdline").value(h.cmdline);
+  w.key("mode").value(lock_mode_name(h.mode));
+  w.key("confirmed").value(h.confirmed);
+  w.end_object();
 }
 
-Json optional_number(const std::optional<unsigned>& v) {
-  return v ? Json(*v) : Json(nullptr);
+void write_optional(JsonWriter& w, const std::optional<unsigned>& v) {
+  if (v) {
+    w.value(*v);
+  } else {
+    w.null();
+  }
 }
 
-Json lock_row_json(const char* id_key, Json id, const LockRow& row) {
-  Json holders = Json::array();
+// One row of `locks`: the id key and value are written by the caller.
+template <class WriteId>
+void write_lock_row(JsonWriter& w, const LockRow& row, WriteId write_id) {
+  w.begin_object();
+  write_id();
+  w.key("numa_node");
+  write_optional(w, row.numa_node);
+  w.key("lockfile").value(row.lockfile);
+  w.key("holders").begin_array();
   for (const auto& h : row.holders)
-    holders.push_back(holder_json(h));
-  return Json{{id_key, std::move(id)},
-              {"numa_node", optional_number(row.numa_node)},
-              {"lockfile", row.lockfile},
-              {"holders", std::move(holders)},
-              {"waiters", row.waiters}};
-}
-
-std::string dump(const Json& j, bool pretty) {
-  // Invalid UTF-8 (a path or argv byte) is replaced rather than thrown on.
-  return j.dump(pretty ? 2 : -1, ' ', false, Json::error_handler_t::replace);
+    write_holder(w, h);
+  w.end_array();
+  w.key("waiters").value(static_cast<std::uint64_t>(row.waiters));
+  w.end_object();
 }
 
 }  // namespace
 
 std::string needle_json(const std::vector<Needle>& needles) {
-  Json out = Json::array();
+  JsonWriter w(k_pretty);
+  w.begin_array();
   for (const auto& n : needles) {
-    out.push_back(
-        Json{{"path", n.path},
-             {"needle", format_lock_key(n.key)},
-             {"major", n.key.major},
-             {"minor", n.key.minor},
-             {"inode", n.key.inode},
-             {"mount_point", n.mount_point},
-             {"fstype", n.fs_type},
-             {"stat_dev", fmt::format("{:02x}:{:02x}", ::major(n.id.dev), ::minor(n.id.dev))},
-             {"dev_differs", n.stat_dev_differs}});
+    w.begin_object();
+    w.key("path").value(n.path);
+    w.key("needle").value(format_lock_key(n.key));
+    w.key("major").value(n.key.major);
+    w.key("minor").value(n.key.minor);
+    w.key("inode").value(n.key.inode);
+    w.key("mount_point").value(n.mount_point);
+    w.key("fstype").value(n.fs_type);
+    w.key("stat_dev").value(fmt::format("{:02x}:{:02x}", ::major(n.id.dev), ::minor(n.id.dev)));
+    w.key("dev_differs").value(n.stat_dev_differs);
+    w.end_object();
   }
-  return dump(out, true);
+  w.end_array();
+  return w.str();
 }
 
 std::string fscheck_json(const std::vector<FsReport>& reports) {
-  Json out = Json::array();
+  JsonWriter w(k_pretty);
+  w.begin_array();
   for (const auto& r : reports) {
-    out.push_back(
-        Json{{"path", r.path},
-             {"checked_path", r.checked_path},
-             {"fstype", r.fs_type},
-             {"magic", r.verdict.magic},
-             {"safe", !r.verdict.refused},
-             {"reason", r.verdict.refused ? Json(std::string(r.verdict.reason)) : Json(nullptr)}});
+    w.begin_object();
+    w.key("path").value(r.path);
+    w.key("checked_path").value(r.checked_path);
+    w.key("fstype").value(r.fs_type);
+    w.key("magic").value(r.verdict.magic);
+    w.key("safe").value(!r.verdict.refused);
+    w.key("reason");
+    if (r.verdict.refused) {
+      w.value(r.verdict.reason);
+    } else {
+      w.null();
+    }
+    w.end_object();
   }
-  return dump(out, true);
+  w.end_array();
+  return w.str();
 }
 
 std::string holders_json(const std::vector<HoldersReport>& reports) {
-  Json out = Json::array();
+  JsonWriter w(k_pretty);
+  w.begin_array();
   for (const auto& r : reports) {
-    Json holders = Json::array();
-    Json waiters = Json::array();
-    for (const auto& h : r.holders)
-      (h.waiter ? waiters : holders).push_back(holder_json(h));
-    out.push_back(Json{{"path", r.target.path},
-                       {"needle", format_lock_key(r.target.key)},
-                       {"holders", std::move(holders)},
-                       {"waiters", std::move(waiters)}});
+    w.begin_object();
+    w.key("path").value(r.target.path);
+    w.key("needle").value(format_lock_key(r.target.key));
+    for (bool waiters : {false, true}) {
+      w.key(waiters ? "waiters" : "holders").begin_array();
+      for (const auto& h : r.holders) {
+        if (h.waiter == waiters) write_holder(w, h);
+      }
+      w.end_array();
+    }
+    w.end_object();
   }
-  return dump(out, true);
+  w.end_array();
+  return w.str();
 }
 
 std::string locks_json(const LocksSnapshot& snapshot, bool pretty) {
-  Json llcs = Json::array(), cpus = Json::array(), cache = Json::array();
-  for (const auto& r : snapshot.llcs)
-    llcs.push_back(lock_row_json("llc_idx", Json(*r.number), r));
-  for (const auto& r : snapshot.cpus)
-    cpus.push_back(lock_row_json("cpu", Json(*r.number), r));
-  for (const auto& r : snapshot.cache)
-    cache.push_back(lock_row_json("cache_key", Json(r.cache_key), r));
-  Json out{{"llcs", std::move(llcs)},
-           {"cpus", std::move(cpus)},
-           {"cache", std::move(cache)},
-           {"run_dirs", Json::array()}};
-  return dump(out, pretty);
+  JsonWriter w(pretty ? k_pretty : 0);
+  w.begin_object();
+  w.key("llcs").begin_array();
+  for (const auto& r : snapshot.llcs) {
+    write_lock_row(w, r, [&] { w.key("llc_idx").value(*r.number); });
+  }
+  w.end_array();
+  w.key("cpus").begin_array();
+  for (const auto& r : snapshot.cpus) {
+    write_lock_row(w, r, [&] { w.key("cpu").value(*r.number); });
+  }
+  w.end_array();
+  w.key("cache").begin_array();
+  for (const auto& r : snapshot.cache) {
+    write_lock_row(w, r, [&] { w.key("cache_key").value(r.cache_key); });
+  }
+  w.end_array();
+  w.key("run_dirs").begin_array().end_array();
+  w.end_object();
+  return w.str();
 }
 
 }  // namespace ktstr

@@ -1,7 +1,6 @@
 // Every JSON document ktstr prints, in one place: the schemas of SPEC §4 and
 // README "JSON output". Values carry real types: numbers as numbers, null for
-// unknown, never numbers in strings. This is the only translation unit that
-// includes nlohmann/json.
+// unknown, never numbers in strings. Written with JsonWriter, streaming.
 #pragma once
 
 #include <string>

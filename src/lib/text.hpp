@@ -28,6 +28,11 @@ std::string_view trim(std::string_view s);
 // Whole-string decimal (or, with base 16, hex) parse; nullopt on anything else.
 std::optional<std::uint64_t> parse_u64(std::string_view s, int base = 10);
 
+// The length (1-4) of the well-formed UTF-8 sequence (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF) starting at s[i]; 1 for an
+// ASCII byte, 0 when the bytes there are not UTF-8.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
 // Levenshtein distance; used for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

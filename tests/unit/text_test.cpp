@@ -84,3 +84,23 @@ TEST(ReadSmallFile, WholeFileAndErrors) {
 
 }  // namespace
 }  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+TEST(Utf8SequenceLength, WellFormedSequencesOnly) {
+  EXPECT_EQ(utf8_sequence_length("a", 0), 1u);
+  EXPECT_EQ(utf8_sequence_length("é", 0), 2u);
+  EXPECT_EQ(utf8_sequence_length("€", 0), 3u);
+  EXPECT_EQ(utf8_sequence_length("😀", 0), 4u);
+  EXPECT_EQ(utf8_sequence_length("\x80", 0), 0u);              // continuation
+  EXPECT_EQ(utf8_sequence_length("\xc0\xaf", 0), 0u);          // overlong 2-byte
+  EXPECT_EQ(utf8_sequence_length("\xe0\x80\xaf", 0), 0u);      // overlong 3-byte
+  EXPECT_EQ(utf8_sequence_length("\xed\xa0\x80", 0), 0u);      // surrogate
+  EXPECT_EQ(utf8_sequence_length("\xf4\x90\x80\x80", 0), 0u);  // above U+10FFFF
+  EXPECT_EQ(utf8_sequence_length("\xe2\x82", 0), 0u);          // truncated
+  EXPECT_EQ(utf8_sequence_length("x\xe2\x82\xac", 1), 3u);     // at an offset
+}
+
+}  // namespace
+}  // namespace ktstr
