@@ -149,7 +149,8 @@ Result<int> run(const Options& o, Context& ctx) {
 
   Duration interval = o.interval.value_or(s.watch_interval);
   if (!interval.is_forever() && interval.limit->count() <= 0) {
-    return fail(ExitCode::usage, "--watch needs an interval above 0");
+    return fail(ExitCode::usage, "--watch needs an interval above 0",
+                "e.g. --watch 500ms; see 'ktstr locks --help'");
   }
   // No SA_RESTART: SIGINT must cut the sleep short, not wait it out.
   struct sigaction sa {};
