@@ -175,20 +175,9 @@ std::optional<std::string> first_unknown_option(const CLI::App& app, int argc, c
   return std::nullopt;
 }
 
-int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
-  std::string who = fmt::format("ktstr {}", applet.name);
-  CLI::App app{std::string(applet.summary), who};
-  app.set_version_flag("--version", std::string(k_version));
-  app.formatter(std::make_shared<UsageFormatter>(fmt::format("{} {}", who, applet.usage)));
-  auto instance = applet.create();
-  OptionTable table;
-  instance->declare(table);
-  const OptionSpec* command = bind_table(app, table, "");
-  OptionTable global_table;
-  declare_global_options(global_table, globals);
-  bind_table(app, global_table, "Global options");
-  if (command != nullptr) app.prefix_command();
-
+// Parses argv into `app`. Returns the exit code when parsing ends the run
+// (--help, --version, a usage error), nullopt when the applet should run.
+std::optional<int> parse_args(CLI::App& app, std::string_view who, int argc, char** argv) {
   try {
     app.parse(reversed_args(argc, argv));
   } catch (const CLI::CallForHelp&) {
@@ -205,6 +194,24 @@ int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions global
   } catch (const CLI::ParseError& e) {
     return usage_error(who, lowercase_first(e.what()));
   }
+  return std::nullopt;
+}
+
+int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
+  std::string who = fmt::format("ktstr {}", applet.name);
+  CLI::App app{std::string(applet.summary), who};
+  app.set_version_flag("--version", std::string(k_version));
+  app.formatter(std::make_shared<UsageFormatter>(fmt::format("{} {}", who, applet.usage)));
+  auto instance = applet.create();
+  OptionTable table;
+  instance->declare(table);
+  const OptionSpec* command = bind_table(app, table, "");
+  OptionTable global_table;
+  declare_global_options(global_table, globals);
+  bind_table(app, global_table, "Global options");
+  if (command != nullptr) app.prefix_command();
+
+  if (auto ended = parse_args(app, who, argc, argv)) return *ended;
   if (command != nullptr) {
     auto rest = app.remaining();
     // prefix_command stops at the first argument it does not know: an
@@ -260,17 +267,7 @@ int top_level(int argc, char** argv) {
   footer += "\nRun 'ktstr APPLET --help' for an applet's options; 'man ktstr' for more.";
   app.footer(footer);
   app.prefix_command();
-  try {
-    app.parse(reversed_args(argc - 1, argv + 1));
-  } catch (const CLI::CallForHelp&) {
-    fmt::print("{}", app.help());
-    return 0;
-  } catch (const CLI::CallForVersion&) {
-    fmt::print("ktstr {}\n", k_version);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    return usage_error("ktstr", lowercase_first(e.what()));
-  }
+  if (auto ended = parse_args(app, "ktstr", argc - 1, argv + 1)) return *ended;
   if (top.list) {
     for (const Applet* a : applets())
       fmt::print("{}\n", a->name);

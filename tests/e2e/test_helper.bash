@@ -13,7 +13,10 @@ KTSTR=$KTSTR_BIN_DIR/ktstr
 ktstr_run() {
   local expected=$1
   shift
-  run --separate-stderr "$KTSTR" "$@"
+  # `run -127` tells bats that 127 is expected (else it warns, BW01).
+  local expect_flag=()
+  [ "$expected" -eq 127 ] && expect_flag=(-127)
+  run "${expect_flag[@]}" --separate-stderr "$KTSTR" "$@"
   if [ "$status" -ne "$expected" ]; then
     printf 'ktstr %s\nexpected status %s, got %s\n--- stdout\n%s\n--- stderr\n%s\n' \
       "$*" "$expected" "$status" "$output" "$stderr" >&2

@@ -17,20 +17,7 @@ using Cpus = std::vector<unsigned>;
 // Node 1: LLC index 2 = CPUs 12-15 (id 16), index 3 = CPUs 8-11 (id 24).
 Topology two_sockets() {
   FakeSysfs fs;
-  fs.online("0-15");
-  struct L {
-    unsigned first;
-    unsigned id;
-    const char* cpus;
-  };
-  for (const L& l : {L{0, 8, "0-3"}, L{4, 0, "4-7"}, L{8, 24, "8-11"}, L{12, 16, "12-15"}}) {
-    for (unsigned c = l.first; c < l.first + 4; ++c) {
-      unsigned sib = c & ~1u;
-      fs.cpu_with_caches(c, l.id, l.cpus, std::to_string(sib) + "-" + std::to_string(sib + 1));
-    }
-  }
-  fs.node(0, "0-7");
-  fs.node(1, "8-15");
+  test::two_sockets(fs);
   auto topo = read_topology(fs.root());
   EXPECT_TRUE(topo.has_value());
   EXPECT_EQ(topo.value_or(Topology{}).llcs.size(), 4u);

@@ -12,26 +12,7 @@ namespace {
 using test::FakeSysfs;
 using Cpus = std::vector<unsigned>;
 
-// Two sockets (NUMA nodes 0 and 1), two LLCs each, SMT pairs, with cache
-// ids that do not follow CPU order:
-//   CPUs 0-3  id 8   -> index 1      CPUs 8-11  id 24 -> index 3
-//   CPUs 4-7  id 0   -> index 0      CPUs 12-15 id 16 -> index 2
-void two_sockets(FakeSysfs& fs, std::string_view online = "0-15") {
-  fs.online(online);
-  struct L {
-    unsigned first;
-    unsigned id;
-    const char* cpus;
-  };
-  for (const L& l : {L{0, 8, "0-3"}, L{4, 0, "4-7"}, L{8, 24, "8-11"}, L{12, 16, "12-15"}}) {
-    for (unsigned c = l.first; c < l.first + 4; ++c) {
-      unsigned sib = c & ~1u;
-      fs.cpu_with_caches(c, l.id, l.cpus, std::to_string(sib) + "-" + std::to_string(sib + 1));
-    }
-  }
-  fs.node(0, "0-7");
-  fs.node(1, "8-15");
-}
+using test::two_sockets;
 
 Topology read(const FakeSysfs& fs) {
   auto topo = read_topology(fs.root());
