@@ -181,8 +181,8 @@ std::vector<Holder> HolderResolver::resolve_records(const Needle& target,
     // open settles it. Where they differ (btrfs subvolumes share a key) only
     // the fdinfo "lock:" line of that very descriptor does. Skipping the
     // fdinfo reads halves the system calls of `locks` on a busy host.
-    bool key_is_unique = ::major(target.id.dev) == target.key.major &&
-                         ::minor(target.id.dev) == target.key.minor;
+    bool key_is_unique =
+        ::major(target.id.dev) == target.key.major && ::minor(target.id.dev) == target.key.minor;
     bool confirmed = false;
     for (; match != fds.files.end() && !confirmed;
          match = std::find_if(std::next(match), fds.files.end(), has_target)) {
