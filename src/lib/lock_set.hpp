@@ -11,7 +11,9 @@
 //  - for `--cpus N`, where any N free CPUs will do, inotify close events on
 //    the candidate lock files wake the waiter, with a short back-off retry
 //    (fsnotify reports the close before the kernel drops the lock) and a
-//    slow fallback poll for holders that unlock without closing.
+//    slow fallback poll for holders that unlock without closing. Waiters
+//    short of CPUs line up on {lock_dir}/ktstr-cpus-queue.lock, so only the
+//    head of that queue probes and wakes (see lock_set.cpp).
 #pragma once
 
 #include <chrono>
