@@ -401,3 +401,37 @@ TEST(ConfigKeys, DottedAndUnique) {
 
 }  // namespace
 }  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+// Crashes (undefined behaviour inside toml++) found by tests/fuzz/config_fuzz
+// are refused with a config error before toml++ parses the text: the file
+// must be ASCII.
+TEST(ParseConfig, NonAsciiIsAConfigError) {
+  for (std::string_view text :
+       {std::string_view("l\xef\xb9\xbf"
+                         "Fccqiu"),  // the first fuzz crash, U+FE7F
+        std::string_view("\xc3\xa9 = 1\n"), std::string_view("lock_dir = \"/tmp/caf\xc3\xa9\"\n"),
+        std::string_view("# r\xc3\xa9glages\n"),
+        std::string_view("s=7''\"7=\xce\x93\";")}) {  // the second: a string toml++ did not see
+    auto cfg = parse_config(text, "f.toml");
+    ASSERT_FALSE(cfg.has_value()) << text;
+    EXPECT_EQ(cfg.error().code, ExitCode::config);
+    EXPECT_NE(cfg.error().message.find("non-ASCII"), std::string::npos) << cfg.error().message;
+    EXPECT_NE(cfg.error().remedy.find("\\u"), std::string::npos) << cfg.error().remedy;
+  }
+  auto second_line = parse_config("lock_dir = \"/tmp\"\n  \xc3\xa9 = 1\n", "f.toml");
+  ASSERT_FALSE(second_line.has_value());
+  EXPECT_TRUE(second_line.error().message.starts_with("f.toml:2:3:"))
+      << second_line.error().message;
+}
+
+TEST(ParseConfig, UnicodeEscapesSpellNonAsciiPaths) {
+  auto cfg = parse_config("lock_dir = \"/tmp/caf\\u00e9\"\n", "f.toml");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().describe();
+  EXPECT_EQ(*cfg->lock_dir, "/tmp/caf\xc3\xa9");
+}
+
+}  // namespace
+}  // namespace ktstr
