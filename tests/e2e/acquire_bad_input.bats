@@ -4,10 +4,7 @@
 
 setup() {
   load test_helper
-  load fake_sysfs
-  ktstr_isolate
-  D=$KTSTR_LOCK_DIR
-  T=$BATS_TEST_TMPDIR
+  acquire_test_setup
   fake_topology_small
 }
 

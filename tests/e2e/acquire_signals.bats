@@ -5,11 +5,7 @@
 
 setup() {
   load test_helper
-  load fake_sysfs
-  ktstr_isolate
-  D=$KTSTR_LOCK_DIR
-  T=$BATS_TEST_TMPDIR
-  write_probe
+  acquire_test_setup
 }
 
 teardown() {

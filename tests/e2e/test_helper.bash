@@ -330,3 +330,14 @@ open_path_to_others() {
     d=$(dirname "$d")
   done
 }
+
+# acquire_test_setup: the set-up every acquire*.bats file shares: the fake
+# sysfs helpers, a private lock dir ($D) and scratch dir ($T), and the probe
+# command ($PROBE).
+acquire_test_setup() {
+  load fake_sysfs
+  ktstr_isolate
+  D=$KTSTR_LOCK_DIR
+  T=$BATS_TEST_TMPDIR
+  write_probe
+}
