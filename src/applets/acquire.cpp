@@ -380,10 +380,10 @@ Result<int> run(const Options& o, Context& ctx) {
     std::fflush(nullptr);
     return Unexpected(exec_in_place(command, fds));
   }
-  auto status_code = run_supervised(command);
+  auto status_code = run_supervised(command, [&] { close_spare(held); });
   // Release the moment the command ends, before anything else: grandchildren
   // it left behind hold no lock fd and do not keep the locks.
-  held.locks.clear();
+  release(held);
   if (!status_code) return Unexpected(status_code.error());
   exit_like(*status_code);
 }

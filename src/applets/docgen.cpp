@@ -104,7 +104,8 @@ constexpr Fact k_files[] = {
     {"{cache_root}/.locks/{KEY}.lock", "acquire locks", "The lock of cache entry KEY."},
     {"{lock_dir}/ktstr-cpus-queue.lock", "acquire",
      "Where acquire --cpus waiters short of CPUs line up: the head of the queue holds it "
-     "LOCK_EX and alone probes the CPU locks. Not a reservation; locks does not list it."},
+     "LOCK_EX and alone probes the CPU locks, until its command has started. Not a "
+     "reservation; locks does not list it."},
     {"{lock_dir}", "fscheck", "Checked when no PATH is given."},
     {"{cache_root}/.locks", "fscheck", "Checked when no PATH is given."},
     {"$XDG_CONFIG_HOME/ktstr/ktstr.toml", k_settings_users,

@@ -90,7 +90,7 @@ struct ChildReport {
 
 }  // namespace
 
-Result<int> run_supervised(const CommandSpec& command) {
+Result<int> run_supervised(const CommandSpec& command, const std::function<void()>& once_started) {
   ExecArgs args = prepare(command);
   sigset_t forwarded, old_mask;
   sigemptyset(&forwarded);
@@ -141,6 +141,7 @@ Result<int> run_supervised(const CommandSpec& command) {
   for (std::size_t i = 0; i < k_forwarded.size(); ++i)
     ::sigaction(k_forwarded[i], &sa, &saved[i]);
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  if (once_started && report.step == 0) once_started();
 
   int status = 0;
   while (::waitpid(child, &status, 0) < 0) {

@@ -2,6 +2,7 @@
 // or exec'd in place (--no-fork).
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -26,9 +27,12 @@ struct CommandSpec {
 //  - is pinned to `pin_cpus` before exec.
 // Signals the terminal sends to the whole foreground process group
 // (si_code SI_KERNEL) already reached the command and are not sent twice.
+// `once_started`, when given, runs in this process while the command runs
+// (after its exec): for clean-up that need not delay the command's start.
 // Errors: not_found (127) / not_executable (126) for exec failures, reported
 // by the vfork child through memory it shares with us; os_error otherwise.
-Result<int> run_supervised(const CommandSpec& command);
+Result<int> run_supervised(const CommandSpec& command,
+                           const std::function<void()>& once_started = {});
 
 // Execs the command in place, keeping `inherit_fds` open across exec (the
 // command becomes the lock holder). Returns only on failure.

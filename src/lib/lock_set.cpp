@@ -175,7 +175,6 @@ class Acquirer {
   Result<AcquireOutcome> run() {
     plan();
     if (auto st = table_.open_all(); !st) return Unexpected(st.error());
-    if (req_.dynamic_count > 0) watch_candidates();
     AlarmGuard alarm;
     auto backoff = k_first_retry;
     bool told = false;
@@ -183,7 +182,7 @@ class Acquirer {
       auto round = attempt();
       if (!round) return Unexpected(round.error());
       if (round->acquired) {
-        leave_queue();
+        // Still queued: the caller leaves the queue by closing `spare`.
         if (told && opt_.observer) opt_.observer->done();
         return finish();
       }
@@ -203,9 +202,14 @@ class Acquirer {
         auto st = wait_for_fixed(*round->busy_fixed);
         if (!st) return Unexpected(st.error());
         backoff = k_first_retry;
+      } else if (!watching_) {
+        // Short of CPUs for the first time: watch for releases from now on,
+        // then look again, so that none goes unnoticed in between. Only a
+        // request that has to wait pays for an inotify instance.
+        watch_candidates();
       } else if (!queued_) {
-        // Short of CPUs: queue up, then look again at once, since CPUs may
-        // have been freed while we were queued.
+        // Queue up, then look again at once, since CPUs may have been freed
+        // while we were queued.
         auto st = join_queue();
         if (!st) return Unexpected(st.error());
         backoff = k_first_retry;
@@ -283,6 +287,7 @@ class Acquirer {
   }
 
   void watch_candidates() {
+    watching_ = true;
     inotify_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (!inotify_) return;  // fall back to polling
     for (const auto& cand : candidates_) {
@@ -419,6 +424,14 @@ class Acquirer {
           return canonical_less(LockTarget{a.path, a.mode}, LockTarget{b.path, b.mode});
         });
     table_.release_all();  // what is left are probed CPUs that were not chosen
+    // In the order they are best closed: the probed files, then the queue
+    // (the next waiter, woken by it, then competes with nothing of ours for
+    // a CPU while our command starts), then the slow inotify instance.
+    for (auto& s : table_.slots()) {
+      if (s.fd) out.held.spare.push_back(std::move(s.fd));
+    }
+    if (queue_) out.held.spare.push_back(std::move(queue_));
+    if (inotify_) out.held.spare.push_back(std::move(inotify_));
     out.held.dynamic_cpus = chosen_;
     return out;
   }
@@ -461,11 +474,25 @@ class Acquirer {
   std::vector<Candidate> candidates_;
   std::vector<unsigned> chosen_;
   UniqueFd inotify_;
+  bool watching_ = false;
   UniqueFd queue_;
   bool queued_ = false;
 };
 
 }  // namespace
+
+void close_spare(Acquired& held) {
+  for (auto& fd : held.spare)
+    fd.reset();
+  held.spare.clear();
+}
+
+void release(Acquired& held) {
+  close_spare(held);
+  for (const auto& l : held.locks)
+    ::flock(l.fd.get(), LOCK_UN);
+  held.locks.clear();
+}
 
 Result<AcquireOutcome> acquire_locks(const AcquireRequest& request, const AcquireOptions& options) {
   return Acquirer(request, options).run();

@@ -51,7 +51,22 @@ struct HeldLock {
 struct Acquired {
   std::vector<HeldLock> locks;         // canonical order
   std::vector<unsigned> dynamic_cpus;  // the CPUs chosen for --cpus
+  // What the wait used besides the locks: the probed CPU lock files that
+  // were not chosen, the --cpus queue lock (still held) and the inotify
+  // instance. Closing them is not free: an inotify instance waits out an
+  // SRCU grace period (milliseconds), and the other closes wake waiters
+  // that would compete with the command for a CPU. close_spare() them once
+  // the command has started; never hold them while waiting for anything.
+  std::vector<UniqueFd> spare;
 };
+
+// Closes `held.spare` in order, the slow inotify instance last.
+void close_spare(Acquired& held);
+
+// Unlocks every lock, then closes the files. A --cpus waiter wakes on the
+// close event, which the kernel sends before it drops the lock of a file
+// being closed; unlocked first, the lock is already free when it looks.
+void release(Acquired& held);
 
 struct BusyLock {
   std::string path;

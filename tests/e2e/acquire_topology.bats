@@ -122,6 +122,66 @@ hold_cpus() {
   assert_equal "$(jq '[.llcs[], .cpus[], .cache[]] | map(.lockfile) | map(select(test("queue"))) | length' <<<"$output")" 0
 }
 
+# heads_queue PID: PID holds the --cpus queue lock.
+heads_queue() {
+  [ "$(flock_mode "$1" "$D/ktstr-cpus-queue.lock")" = WRITE ]
+}
+
+# ktstr_fds PID: the targets of PID's fds that ktstr opened (in the lock
+# dir, or an inotify instance), one a line; inherited ones are left out.
+ktstr_fds() {
+  local fd
+  for fd in /proc/"$1"/fd/*; do
+    readlink "$fd" || :
+  done | grep -e "^$D/" -e inotify
+}
+
+@test "--cpus that finds a CPU free at once opens no inotify instance" {
+  fake_topology_small
+  ktstr_run 0 acquire --cpus 1 -- sh -c 'ls -l /proc/$PPID/fd'
+  refute_output --partial inotify
+  assert_output --partial ktstr-cpu-
+}
+
+@test "--cpus that waited runs its command holding its lock files and nothing else" {
+  fake_topology_small
+  hold_cpus 0
+  first=$HOLDER_PID
+  hold_cpus 1
+  ktstr_start acquire --cpus 1 -- sh -c 'touch "$1/started"; exec sleep 30' sh "$T"
+  wait_until "acquire waits at the head of the queue" heads_queue "$KTSTR_PID"
+  ls -l "/proc/$KTSTR_PID/fd" | grep -q inotify
+  harness_release "$first"
+  wait_until "the command started" test -e "$T/started"
+  # The queue lock, the inotify instance and the probed CPU 1 are closed
+  # once the command runs: only CPU 0's lock and its LLC's remain.
+  wait_until "acquire keeps two fds of its own" eval '[ "$(ktstr_fds "$KTSTR_PID" | wc -l)" -eq 2 ]'
+  run ktstr_fds "$KTSTR_PID"
+  assert_line "$D/ktstr-cpu-0.lock"
+  assert_line --regexp "^$D/ktstr-llc-[0-9]+\.lock\$"
+}
+
+@test "--cpus leaves the queue when its command starts: the next waiter gets a CPU freed meanwhile" {
+  fake_topology_small
+  hold_cpus 0
+  first=$HOLDER_PID
+  hold_cpus 1
+  second=$HOLDER_PID
+  ktstr_start acquire --cpus 1 -- sh -c 'touch "$1/long"; exec sleep 30' sh "$T"
+  long=$KTSTR_PID
+  wait_until "the first waiter heads the queue" heads_queue "$long"
+  ktstr_start acquire --cpus 1 -- touch "$T/short"
+  short=$KTSTR_PID
+  wait_until "the second waiter is queued behind it" flock_waiting_on "$short" "$D/ktstr-cpus-queue.lock"
+  harness_release "$first"
+  wait_until "the first command started" test -e "$T/long"
+  harness_release "$second"
+  # Well before the first command's 30 s are up (wait_until gives up at 20 s).
+  wait_until "the second command ran" test -e "$T/short"
+  ktstr_wait 0 "$short"
+  ! pid_ended "$long"
+}
+
 # ---- two sockets, four LLCs (fake) ----
 
 @test "two sockets: --cpus packs into one LLC, the lowest when all fit equally" {

@@ -311,5 +311,45 @@ TEST_F(DynamicCpusTest, CpuFreedWhileWaitingIsTaken) {
   EXPECT_EQ(out->held.dynamic_cpus, (std::vector<unsigned>{1, 2}));
 }
 
+TEST_F(DynamicCpusTest, AWaiterLeavesTheQueueOnlyWhenItsSpareIsClosed) {
+  std::string queue = dir_ / "ktstr-cpus-queue.lock";
+  UniqueFd busy = hold(cpu(0), LockMode::exclusive);
+  UniqueFd busy1 = hold(cpu(1), LockMode::exclusive);
+  UniqueFd busy3 = hold(cpu(3), LockMode::exclusive);
+  pid_t child = hold_in_child(cpu(2), 150ms);
+  auto out = acquire_locks(cpus(1), with_timeout(10s));
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(out.has_value()) << out.error().describe();
+  ASSERT_TRUE(out->acquired);
+  EXPECT_EQ(out->held.dynamic_cpus, std::vector<unsigned>{2});
+  // Still at the head of the queue, so no other waiter wakes before the
+  // command runs...
+  EXPECT_FALSE(free_for(queue, LockMode::exclusive));
+  close_spare(out->held);
+  // ...and out of it once the spare descriptors are closed; the CPU is kept.
+  EXPECT_TRUE(out->held.spare.empty());
+  EXPECT_TRUE(free_for(queue, LockMode::exclusive));
+  EXPECT_FALSE(free_for(cpu(2), LockMode::shared));
+}
+
+TEST_F(DynamicCpusTest, ReleaseLetsGoOfTheLocksAndTheSpare) {
+  std::string queue = dir_ / "ktstr-cpus-queue.lock";
+  UniqueFd busy = hold(cpu(0), LockMode::exclusive);
+  pid_t child = hold_in_child(cpu(1), 100ms);
+  UniqueFd llc1 = hold(llc(1), LockMode::exclusive);
+  auto out = acquire_locks(cpus(1), with_timeout(10s));
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(out.has_value()) << out.error().describe();
+  ASSERT_TRUE(out->acquired);
+  EXPECT_EQ(out->held.dynamic_cpus, std::vector<unsigned>{1});
+  EXPECT_FALSE(out->held.spare.empty());
+  release(out->held);
+  EXPECT_TRUE(out->held.locks.empty());
+  EXPECT_TRUE(out->held.spare.empty());
+  EXPECT_TRUE(free_for(cpu(1), LockMode::exclusive));
+  EXPECT_TRUE(free_for(llc(0), LockMode::exclusive));
+  EXPECT_TRUE(free_for(queue, LockMode::exclusive));
+}
+
 }  // namespace
 }  // namespace ktstr
