@@ -247,6 +247,13 @@ const Applet* applet_for_program_name(std::string_view program) {
 }
 
 int top_level(int argc, char** argv) {
+  // `ktstr APPLET ...`, no option before the applet: the usual call, which
+  // needs no top-level parser (building one is a good part of start-up).
+  if (argc > 1 && argv[1][0] != '-') {
+    if (const Applet* applet = find_applet(argv[1])) {
+      return run_applet(*applet, argc - 2, argv + 2, GlobalOptions{});
+    }
+  }
   CLI::App app{std::string(k_ktstr_summary), "ktstr"};
   app.formatter(std::make_shared<UsageFormatter>("ktstr [GLOBAL OPTIONS] APPLET [ARGS...]"));
   app.set_version_flag("--version", std::string(k_version));
