@@ -24,7 +24,11 @@ BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-bench.XXXXXX")
 trap 'bench_cleanup' EXIT
 bench_cleanup() {
   local p
-  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+  # A job's children too: `flock F sleep 600` leaves its sleep behind.
+  for p in $(jobs -p); do
+    pkill -P "$p" 2>/dev/null || true
+    kill "$p" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
   rm -rf "$BENCH_TMP"
 }

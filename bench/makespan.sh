@@ -11,7 +11,7 @@ need xargs
 jobs_n=40
 cpus=$(nproc)
 ideal=$(awk -v n="$jobs_n" -v p="$cpus" 'BEGIN { print n * 0.05 / p }')
-rounds=$(scaled 3)
+rounds=$(scaled 5)
 
 now() { date +%s.%N; }
 run_ours() {

@@ -32,7 +32,7 @@ f=$BENCH_TMP/rss.lock
 mkdir -p "$KTSTR_CACHE_DIR/.locks"
 : >"$KTSTR_LOCK_DIR/ktstr-cpu-0.lock"
 : >"$KTSTR_CACHE_DIR/.locks/k.lock"
-flock "$f" sleep 600 &
+flock "$f" sleep 600 >/dev/null 2>&1 &
 ref_kb=$(max_rss flock "$BENCH_TMP/other.lock" true)
 for applet in "--version" "acquire --path $BENCH_TMP/other.lock -- true" "locks --json" "holders $f" \
   "needle $f" "fscheck"; do
