@@ -109,6 +109,26 @@ start_trapping() {
   done
 }
 
+@test "SIGINT and SIGQUIT to acquire are forwarded to the command" {
+  # bash starts background jobs with SIGINT and SIGQUIT ignored, and an
+  # ignored signal stays ignored across exec; perl gives acquire (and so the
+  # command) the default dispositions a foreground job would have.
+  local KTSTR_REAL=$KTSTR KTSTR
+  KTSTR=$BATS_TEST_TMPDIR/with-default-signals
+  cat >"$KTSTR" <<EOF
+#!/bin/sh
+exec perl -e '\$SIG{INT} = \$SIG{QUIT} = "DEFAULT"; exec { \$ARGV[0] } @ARGV or die "exec: \$!"' '$KTSTR_REAL' "\$@"
+EOF
+  chmod +x "$KTSTR"
+  for sig in INT QUIT; do
+    rm -f "$T/ready" "$T/got"
+    start_trapping "$sig"
+    kill -"$sig" "$KTSTR_PID"
+    ktstr_wait 3
+    assert_equal "$(cat "$T/got")" "$sig"
+  done
+}
+
 @test "if acquire is SIGKILLed, the command dies too and the lock is free" {
   ktstr_start acquire --path "$T/f" -- sh -c 'echo $$ >"$1/pid"; exec sleep 600' sh "$T"
   wait_until "the command starts" test -s "$T/pid"
