@@ -19,6 +19,7 @@
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
 #include "lib/proc_locks.hpp"
+#include "lib/same_file.hpp"
 #include "lib/topology.hpp"
 
 namespace ktstr::applet_acquire {
@@ -89,6 +90,7 @@ struct Plan {
   std::vector<std::string> dirs;      // directories lock files go in
   std::vector<std::string> own_dirs;  // of those, ktstr's own: created when missing
   bool pin = true;
+  bool names_files = false;  // --path or --cache: names that may repeat another
 };
 
 void add_dir(Plan& plan, std::string dir) {
@@ -172,6 +174,7 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
     req.fixed.push_back({path, shared_or_ex});
     add_dir(plan, parent_dir(path));
   }
+  plan.names_files = !o.paths.empty() || !o.cache_keys.empty();
   std::sort(plan.fixed_cpus.begin(), plan.fixed_cpus.end());
   plan.fixed_cpus.erase(std::unique(plan.fixed_cpus.begin(), plan.fixed_cpus.end()),
                         plan.fixed_cpus.end());
@@ -215,6 +218,11 @@ Status prepare_dirs(const Plan& plan) {
     auto probe = probe_fs_of_nearest_existing(dir);
     if (!probe) return Unexpected(probe.error());
     if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
+  }
+  // CPU and LLC lock names are distinct by construction; only a --path or
+  // a cache entry can name one of them, or each other, a second time.
+  if (plan.names_files) {
+    if (auto st = refuse_one_file_named_twice(lock_paths_of(plan.request)); !st) return st;
   }
   // Only the lock dir and the cache's .locks are ktstr's to create; the
   // directory of a --path FILE is the caller's, like flock(1)'s.

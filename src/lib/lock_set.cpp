@@ -481,6 +481,19 @@ class Acquirer {
 
 }  // namespace
 
+std::vector<std::string> lock_paths_of(const AcquireRequest& request) {
+  std::vector<std::string> paths;
+  for (const auto& t : request.fixed)
+    paths.push_back(t.path);
+  for (unsigned c : request.dynamic_candidates) {
+    const CpuPlace* place = request.topology->find_cpu(c);
+    if (place != nullptr && place->llc)
+      paths.push_back(llc_lock_path(request.lock_dir, *place->llc));
+    paths.push_back(cpu_lock_path(request.lock_dir, c));
+  }
+  return paths;
+}
+
 void close_spare(Acquired& held) {
   for (auto& fd : held.spare)
     fd.reset();

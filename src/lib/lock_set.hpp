@@ -98,6 +98,10 @@ struct AcquireOutcome {
   Conflict conflict;  // when not
 };
 
+// Every lock file the request may open: the fixed part, then for --cpus the
+// candidates' CPU and LLC locks; a path may appear more than once.
+std::vector<std::string> lock_paths_of(const AcquireRequest& request);
+
 // Opens (creating when missing) every lock file the request may need, then
 // acquires. Lock files are opened before any lock is taken, so a failure to
 // open leaves nothing held. Errors: those of open_lock_file and flock.

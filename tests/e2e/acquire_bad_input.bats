@@ -162,12 +162,28 @@ as_nobody() {
   [ ! -e "$KTSTR_LOCK_DIR" ]
 }
 
-@test "one file named twice (a/x and a//x, a --path naming a CPU lock): exit 64, no hang" {
+@test "one file named twice (a/x and a//x, a --path naming a CPU lock): exit 64, no hang, nothing created" {
   ktstr_run_with 64 timeout 30 -- acquire --path "$T/x" --path "$T//x" -- touch "$T/ran"
   assert_one_error_line "ktstr acquire:"
   [[ "$stderr" == *"same file"* ]]
   [ ! -e "$T/ran" ]
-  ktstr_run_with 64 timeout 30 -- acquire --cpu 0 --path "$D/../locks/ktstr-cpu-0.lock" -- touch "$T/ran"
+  [ ! -e "$T/x" ]
+  rm -rf "$D"
+  ktstr_run_with 64 timeout 30 -- acquire --cpu 0 --path "$D/../${D##*/}/ktstr-cpu-0.lock" -- touch "$T/ran"
+  assert_one_error_line "ktstr acquire:"
   [[ "$stderr" == *"same file"* ]]
+  [ ! -e "$T/ran" ]
+  [ ! -e "$D" ]
+  # Existing files, one spelt through a symlinked directory.
+  mkdir -p "$D"
+  : >"$D/ktstr-cpu-1.lock"
+  ln -s "$D" "$T/lockdir"
+  ktstr_run 64 acquire --cpus 1 --no-pin --path "$T/lockdir/ktstr-cpu-1.lock" -- touch "$T/ran"
+  assert_one_error_line "ktstr acquire:"
+  [[ "$stderr" == *"same file"* ]]
+  # A cache entry and a --path naming the same file.
+  ktstr_run 64 acquire --cache k --path "$KTSTR_CACHE_DIR//.locks/k.lock" -- touch "$T/ran"
+  [[ "$stderr" == *"same file"* ]]
+  [ ! -e "$KTSTR_CACHE_DIR/.locks/k.lock" ]
   [ ! -e "$T/ran" ]
 }
