@@ -12,6 +12,8 @@ setup() {
 }
 
 teardown() {
+  # Children of a holder the test SIGKILLed are no job's children any more.
+  [ -z "${ORPHANS:-}" ] || kill $ORPHANS 2>/dev/null || true
   kill_jobs_and_children
   mounts_cleanup
 }
@@ -22,6 +24,7 @@ teardown() {
   waiter=$KTSTR_PID
   wait_until "acquire blocks on the lock" flock_waiting "$waiter"
   [ ! -e "$T/ran" ]
+  ORPHANS=$(pgrep -P "$HOLDER_PID")
   kill -KILL "$HOLDER_PID"
   ktstr_wait 0 "$waiter"
   [ -e "$T/ran" ]
