@@ -73,13 +73,18 @@ Result<Duration> get_duration(const std::string& source, const std::string& key,
   return *d;
 }
 
-// Points at the key itself (not its value), where the typo is.
+// Points at the key itself (not its value), where the typo is. A table
+// ([timeout]) is compared with the table names, anything else with the
+// dotted keys.
 Status unknown_key(const std::string& source, const toml::source_region& key_at,
-                   const std::string& key) {
+                   const std::string& key, bool is_table) {
   std::string remedy = "see ktstr.toml.example for every key";
-  if (auto near = nearest(key, k_keys)) remedy = fmt::format("did you mean {}?", quote(*near));
+  auto near = is_table ? nearest(key, k_tables) : nearest(key, k_keys);
+  if (near) remedy = fmt::format("did you mean {}?", quote(*near));
   return fail(ExitCode::config,
-              fmt::format("{}: unknown key {}", where(source, key_at), quote(key)), remedy);
+              fmt::format("{}: unknown {} {}", where(source, key_at), is_table ? "table" : "key",
+                          quote(key)),
+              remedy);
 }
 
 Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
@@ -115,7 +120,7 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
     cfg.pin = *node.value<bool>();
     return {};
   }
-  return unknown_key(source, key_at, key);
+  return unknown_key(source, key_at, key, node.is_table());
 }
 
 // toml++ 3.3 reaches __builtin_unreachable (undefined behaviour) in
@@ -157,23 +162,36 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
     return fail(ExitCode::config,
                 fmt::format("{}: {}", where(source, e.source()), e.description()));
   }
-  ConfigFile cfg;
+  // toml++ keeps a table's keys sorted; they are applied in file order so
+  // that the error reported is the first one in the file.
+  struct Entry {
+    std::string key;  // dotted
+    toml::source_region key_at;
+    const toml::node* node;
+    bool not_a_table = false;  // a table name given a value: an error
+  };
+  std::vector<Entry> entries;
   for (auto&& [k, node] : root) {
     std::string key(k.str());
     bool is_table_key =
         std::find(std::begin(k_tables), std::end(k_tables), key) != std::end(k_tables);
     if (is_table_key && node.is_table()) {
       for (auto&& [sub, subnode] : *node.as_table()) {
-        std::string dotted = key + "." + std::string(sub.str());
-        if (auto st = apply(cfg, source, dotted, sub.source(), subnode); !st) {
-          return Unexpected(st.error());
-        }
+        entries.push_back({key + "." + std::string(sub.str()), sub.source(), &subnode});
       }
       continue;
     }
-    if (is_table_key)
-      return config_error(source, node, fmt::format("{} must be a table", quote(key)));
-    if (auto st = apply(cfg, source, key, k.source(), node); !st) return Unexpected(st.error());
+    entries.push_back({key, k.source(), &node, is_table_key});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::pair(a.key_at.begin.line, a.key_at.begin.column) <
+           std::pair(b.key_at.begin.line, b.key_at.begin.column);
+  });
+  ConfigFile cfg;
+  for (const auto& e : entries) {
+    if (e.not_a_table)
+      return config_error(source, *e.node, fmt::format("{} must be a table", quote(e.key)));
+    if (auto st = apply(cfg, source, e.key, e.key_at, *e.node); !st) return Unexpected(st.error());
   }
   return cfg;
 }

@@ -148,6 +148,11 @@ assert_config_error() {
   KTSTR_CONFIG=$C ktstr_run 78 fscheck
   assert_config_error "$C" 2
   [[ $stderr == *"did you mean 'acquire.pin'"* ]]
+
+  printf '# a misspelt table\n[timeout]\nacquire = "1s"\n' >"$C"
+  KTSTR_CONFIG=$C ktstr_run 78 fscheck
+  assert_config_error "$C" 2
+  [[ $stderr == *"unknown table 'timeout'; did you mean 'timeouts'"* ]]
 }
 
 @test "a value of the wrong type or a bad duration: 78, naming the key" {

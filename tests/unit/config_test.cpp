@@ -124,6 +124,29 @@ TEST(ParseConfig, UnknownTable) {
   EXPECT_NE(e.message.find("'locks'"), std::string::npos) << e.message;
 }
 
+TEST(ParseConfig, AMisspeltTableSuggestsTheNearestTable) {
+  auto cfg = parse_config("[timeout]\nacquire = \"5s\"\n", "t.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().code, ExitCode::config);
+  EXPECT_TRUE(cfg.error().message.starts_with("t.toml:1:")) << cfg.error().message;
+  EXPECT_NE(cfg.error().message.find("unknown table 'timeout'"), std::string::npos)
+      << cfg.error().message;
+  EXPECT_EQ(cfg.error().remedy, "did you mean 'timeouts'?");
+}
+
+TEST(ParseConfig, TheFirstErrorInTheFileIsReported) {
+  // toml++ sorts keys ("acquire" < "zzz"); the file has zzz first.
+  auto cfg = parse_config("zzz = 1\n[acquire]\npin = \"yes\"\n", "t.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_TRUE(cfg.error().message.starts_with("t.toml:1:1: unknown key 'zzz'"))
+      << cfg.error().message;
+  auto table = parse_config("lock_dir = 5\ntimeouts = 1\n", "t.toml");
+  ASSERT_FALSE(table.has_value());
+  EXPECT_TRUE(table.error().message.starts_with("t.toml:1:")) << table.error().message;
+  EXPECT_NE(table.error().message.find("'lock_dir' must be a string"), std::string::npos)
+      << table.error().message;
+}
+
 TEST(ParseConfig, TableKeyWithAScalarValue) {
   auto cfg = parse_config("timeouts = \"5s\"\n", "t.toml");
   ASSERT_FALSE(cfg.has_value());
