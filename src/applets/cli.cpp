@@ -156,6 +156,17 @@ class UsageFormatter final : public CLI::Formatter {
   std::string make_usage(const CLI::App* /*app*/, std::string /*name*/) const override {
     return "Usage: " + usage_ + "\n";
   }
+  // The value name, and "..." for a repeatable option; not CLI11's
+  // "Excludes: ..." and ":{choices}" additions, which break the columns and
+  // which the error for a misuse spells out anyway.
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    if (opt->get_type_size() == 0) return {};
+    std::string name = opt->get_type_name();
+    name = name.substr(0, name.find(':'));
+    std::string out = name.empty() ? "" : " " + name;
+    if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out += " ...";
+    return out;
+  }
 
  private:
   std::string usage_;

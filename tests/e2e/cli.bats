@@ -210,3 +210,14 @@ k_applets=(acquire fscheck holders locks needle)
     [[ $stderr == *"Permission denied"* ]]
   done
 }
+
+@test "--help shows each option with its value name, aligned, without CLI11's notes" {
+  ktstr_run 0 acquire --help
+  refute_output --partial "Excludes"
+  assert_line --regexp '^  --timeout DUR +give up after DUR'
+  assert_line --regexp '^  -n,--nonblock +fail at once'
+  assert_line --regexp '^  --cpu LIST \.\.\. +reserve these CPUs'
+  ktstr_run 0 --help
+  refute_output --partial "{auto"
+  assert_line --regexp '^  --color WHEN +colour output'
+}
