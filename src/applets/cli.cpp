@@ -162,7 +162,7 @@ class UsageFormatter final : public CLI::Formatter {
   std::string make_option_opts(const CLI::Option* opt) const override {
     if (opt->get_type_size() == 0) return {};
     std::string name = opt->get_type_name();
-    name = name.substr(0, name.find(':'));
+    if (auto colon = name.find(':'); colon != std::string::npos) name.resize(colon);
     std::string out = name.empty() ? "" : " " + name;
     if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out += " ...";
     return out;
