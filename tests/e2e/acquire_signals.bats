@@ -92,21 +92,25 @@ start_trapping() {
   wait_until "the command sets its traps" test -e "$T/ready"
 }
 
-@test "SIGTERM to acquire is forwarded to the command" {
-  start_trapping TERM
-  kill -TERM "$KTSTR_PID"
-  ktstr_wait 3
-  assert_equal "$(cat "$T/got")" TERM
-}
-
-@test "SIGUSR1, SIGUSR2 and SIGHUP to acquire are forwarded to the command" {
-  for sig in USR1 USR2 HUP; do
+# assert_forwarded SIG...: for each SIG in turn, a trapping command under
+# acquire gets SIG sent to acquire, and acquire exits with its status.
+assert_forwarded() {
+  local sig
+  for sig in "$@"; do
     rm -f "$T/ready" "$T/got"
     start_trapping "$sig"
     kill -"$sig" "$KTSTR_PID"
     ktstr_wait 3
     assert_equal "$(cat "$T/got")" "$sig"
   done
+}
+
+@test "SIGTERM to acquire is forwarded to the command" {
+  assert_forwarded TERM
+}
+
+@test "SIGUSR1, SIGUSR2 and SIGHUP to acquire are forwarded to the command" {
+  assert_forwarded USR1 USR2 HUP
 }
 
 @test "SIGINT and SIGQUIT to acquire are forwarded to the command" {
@@ -120,13 +124,7 @@ start_trapping() {
 exec perl -e '\$SIG{INT} = \$SIG{QUIT} = "DEFAULT"; exec { \$ARGV[0] } @ARGV or die "exec: \$!"' '$KTSTR_REAL' "\$@"
 EOF
   chmod +x "$KTSTR"
-  for sig in INT QUIT; do
-    rm -f "$T/ready" "$T/got"
-    start_trapping "$sig"
-    kill -"$sig" "$KTSTR_PID"
-    ktstr_wait 3
-    assert_equal "$(cat "$T/got")" "$sig"
-  done
+  assert_forwarded INT QUIT
 }
 
 @test "if acquire is SIGKILLed, the command dies too and the lock is free" {
