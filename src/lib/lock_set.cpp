@@ -112,6 +112,14 @@ class LockTable {
   std::map<std::string, std::size_t> index_;
 };
 
+// The lock of a --cpus candidate's LLC; none for a CPU without a cache
+// directory in sysfs.
+std::optional<std::string> llc_lock_of(const AcquireRequest& request, unsigned cpu) {
+  const CpuPlace* place = request.topology->find_cpu(cpu);
+  if (place == nullptr || !place->llc) return std::nullopt;
+  return llc_lock_path(request.lock_dir, *place->llc);
+}
+
 // Canonical order: LLC locks, then CPU locks, by number; then everything
 // else by path. Any fixed total order would do, since nothing waits while
 // holding; a stable one makes /proc/locks and traces easier to read.
@@ -274,11 +282,8 @@ class Acquirer {
     if (req_.dynamic_count == 0) return;
     // LLC SH locks first, then the CPU locks: the same canonical order.
     for (unsigned c : req_.dynamic_candidates) {
-      const CpuPlace* place = req_.topology->find_cpu(c);
       std::optional<std::size_t> llc;
-      if (place != nullptr && place->llc) {
-        llc = table_.add(llc_lock_path(req_.lock_dir, *place->llc), LockMode::shared);
-      }
+      if (auto path = llc_lock_of(req_, c)) llc = table_.add(*path, LockMode::shared);
       candidates_.push_back(Candidate{c, llc, 0});
     }
     for (auto& cand : candidates_) {
@@ -486,9 +491,7 @@ std::vector<std::string> lock_paths_of(const AcquireRequest& request) {
   for (const auto& t : request.fixed)
     paths.push_back(t.path);
   for (unsigned c : request.dynamic_candidates) {
-    const CpuPlace* place = request.topology->find_cpu(c);
-    if (place != nullptr && place->llc)
-      paths.push_back(llc_lock_path(request.lock_dir, *place->llc));
+    if (auto llc = llc_lock_of(request, c)) paths.push_back(std::move(*llc));
     paths.push_back(cpu_lock_path(request.lock_dir, c));
   }
   return paths;
