@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 
 #include "applets/applet.hpp"
+#include "lib/acquire_plan.hpp"
 #include "lib/command.hpp"
 #include "lib/cpu_list.hpp"
 #include "lib/fs_filter.hpp"
@@ -65,168 +67,37 @@ void declare(OptionTable& t, Options& o) {
   t.command(o.command, "the command to run while the locks are held");
 }
 
-// ---- validation: everything is checked before any file is created ----
-
-Result<std::vector<unsigned>> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) {
-    return fail_errno("cannot read this process's CPU affinity", errno);
-  }
-  std::vector<unsigned> cpus;
-  for (unsigned c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  }
-  return cpus;
-}
-
-bool contains(const std::vector<unsigned>& sorted, unsigned v) {
-  return std::binary_search(sorted.begin(), sorted.end(), v);
-}
-
-struct Plan {
-  AcquireRequest request;
-  std::vector<unsigned> fixed_cpus;   // --cpu and the CPUs of --llc
-  std::vector<std::string> dirs;      // directories lock files go in
-  std::vector<std::string> own_dirs;  // of those, ktstr's own: created when missing
-  bool pin = true;
-  bool names_files = false;  // --path or --cache: names that may repeat another
-};
-
-void add_dir(Plan& plan, std::string dir) {
-  if (std::find(plan.dirs.begin(), plan.dirs.end(), dir) == plan.dirs.end()) {
-    plan.dirs.push_back(std::move(dir));
-  }
-}
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topology>& topo) {
-  Plan plan;
-  plan.pin = s.pin && !o.no_pin;
-  AcquireRequest& req = plan.request;
-  req.lock_dir = s.lock_dir;
-  if (o.cpus.empty() && !o.cpu_count && o.llcs.empty() && o.cache_keys.empty() && o.paths.empty()) {
-    return fail(ExitCode::usage, "nothing to acquire",
-                "give --cpu, --cpus, --llc, --cache or --path");
-  }
-  LockMode shared_or_ex = o.shared ? LockMode::shared : LockMode::exclusive;
-
-  if (!o.cpus.empty() || o.cpu_count || !o.llcs.empty()) {
-    auto t = read_topology(sysfs_root_from_env());
-    if (!t) return Unexpected(t.error());
-    topo = std::move(*t);
-    req.topology = &*topo;
-    add_dir(plan, s.lock_dir);
-    plan.own_dirs.push_back(s.lock_dir);
-  }
-  auto allowed = allowed_cpus();
-  if (!allowed) return Unexpected(allowed.error());
-
-  for (unsigned c : o.cpus) {
-    const CpuPlace* place = topo->find_cpu(c);
-    if (place == nullptr) {
-      return fail(ExitCode::usage, fmt::format("--cpu: CPU {} is not online", c),
-                  fmt::format("online CPUs: {}", format_cpu_list([&] {
-                                std::vector<unsigned> v;
-                                for (const auto& p : topo->cpus)
-                                  v.push_back(p.cpu);
-                                return v;
-                              }())));
-    }
-    if (plan.pin && !contains(*allowed, c)) {
-      return fail(ExitCode::usage,
-                  fmt::format("--cpu: CPU {} is not in this process's affinity mask ({})", c,
-                              format_cpu_list(*allowed)),
-                  "use --no-pin to lock it without running on it");
-    }
-    req.fixed.push_back({cpu_lock_path(s.lock_dir, c), LockMode::exclusive});
-    if (place->llc) req.fixed.push_back({llc_lock_path(s.lock_dir, *place->llc), LockMode::shared});
-    plan.fixed_cpus.push_back(c);
-  }
-  for (unsigned l : o.llcs) {
-    if (l >= topo->llcs.size()) {
-      return fail(
-          ExitCode::usage,
-          fmt::format("--llc: LLC {} does not exist (this host has {})", l, topo->llcs.size()),
-          topo->llcs.empty() ? "sysfs describes no caches here"
-                             : fmt::format("use 0-{}", topo->llcs.size() - 1));
-    }
-    req.fixed.push_back({llc_lock_path(s.lock_dir, l), shared_or_ex});
-    for (unsigned c : topo->llcs[l].cpus) {
-      if (!plan.pin || contains(*allowed, c)) plan.fixed_cpus.push_back(c);
-    }
-  }
-  for (const auto& key : o.cache_keys) {
-    if (auto st = validate_cache_key(key); !st) return Unexpected(st.error());
-    req.fixed.push_back({cache_lock_path(s.cache_dir, key), shared_or_ex});
-    add_dir(plan, cache_locks_dir(s.cache_dir));
-    if (plan.own_dirs.empty() || plan.own_dirs.back() != cache_locks_dir(s.cache_dir)) {
-      plan.own_dirs.push_back(cache_locks_dir(s.cache_dir));
-    }
-  }
-  for (const auto& path : o.paths) {
-    if (path.empty()) return fail(ExitCode::usage, "--path: an empty path names nothing");
-    req.fixed.push_back({path, shared_or_ex});
-    add_dir(plan, parent_dir(path));
-  }
-  plan.names_files = !o.paths.empty() || !o.cache_keys.empty();
-  std::sort(plan.fixed_cpus.begin(), plan.fixed_cpus.end());
-  plan.fixed_cpus.erase(std::unique(plan.fixed_cpus.begin(), plan.fixed_cpus.end()),
-                        plan.fixed_cpus.end());
-  if (!o.llcs.empty() && plan.fixed_cpus.empty() && plan.pin && o.cpus.empty()) {
-    return fail(ExitCode::usage, "--llc: none of the LLC's CPUs is in this process's affinity mask",
-                "use --no-pin to reserve it without running on it");
-  }
-
-  if (o.cpu_count) {
-    // The candidates are the CPUs this process may run on. On a fake sysfs
-    // (KTSTR_SYSFS_ROOT) with --no-pin, this machine's affinity mask says
-    // nothing about the fake host's CPUs and no command runs on them, so the
-    // fake online list stands in for it.
-    std::vector<unsigned> pool = *allowed;
-    if (!plan.pin && sysfs_root_from_env() != "/sys") {
-      pool.clear();
-      for (const auto& p : topo->cpus)
-        pool.push_back(p.cpu);
-    }
-    for (unsigned c : pool) {
-      if (topo->find_cpu(c) != nullptr && !contains(plan.fixed_cpus, c)) {
-        req.dynamic_candidates.push_back(c);
-      }
-    }
-    if (*o.cpu_count > req.dynamic_candidates.size()) {
-      return fail(ExitCode::usage,
-                  fmt::format("--cpus {}: only {} online CPUs are available to this process ({})",
-                              *o.cpu_count, req.dynamic_candidates.size(),
-                              format_cpu_list(req.dynamic_candidates)));
-    }
-    req.dynamic_count = *o.cpu_count;
-  }
-  return plan;
+AcquireRequests requests_of(const Options& o, const Settings& s) {
+  AcquireRequests r;
+  r.cpus = o.cpus;
+  r.cpu_count = o.cpu_count;
+  r.llcs = o.llcs;
+  r.cache_keys = o.cache_keys;
+  r.paths = o.paths;
+  r.shared = o.shared;
+  r.pin = s.pin && !o.no_pin;
+  return r;
 }
 
 // Refused filesystems first (SPEC §3: before any lock file is opened), then
 // the directories, then whether each missing lock file could be created: a
 // request that is refused leaves no lock file behind.
-Status prepare_dirs(const Plan& plan) {
-  for (const auto& dir : plan.dirs) {
+Status prepare_dirs(const LockPlan& plan) {
+  std::vector<std::string> dirs = plan.ktstr_dirs;
+  dirs.insert(dirs.end(), plan.user_dirs.begin(), plan.user_dirs.end());
+  for (const auto& dir : dirs) {
     auto probe = probe_fs_of_nearest_existing(dir);
     if (!probe) return Unexpected(probe.error());
     if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
   }
   // CPU and LLC lock names are distinct by construction; only a --path or
   // a cache entry can name one of them, or each other, a second time.
-  if (plan.names_files) {
+  if (plan.may_name_a_file_twice) {
     if (auto st = refuse_one_file_named_twice(lock_paths_of(plan.request)); !st) return st;
   }
   // Only the lock dir and the cache's .locks are ktstr's to create; the
   // directory of a --path FILE is the caller's, like flock(1)'s.
-  for (const auto& dir : plan.own_dirs) {
+  for (const auto& dir : plan.ktstr_dirs) {
     if (auto st = make_lock_dir(dir); !st) return st;
   }
   for (const auto& t : plan.request.fixed) {
@@ -234,7 +105,8 @@ Status prepare_dirs(const Plan& plan) {
     if (errno != ENOENT) {
       return fail_errno(fmt::format("cannot reach lock file {}", quote(t.path)), errno);
     }
-    std::string dir = parent_dir(t.path);
+    std::string dir = std::filesystem::path(t.path).parent_path().string();
+    if (dir.empty()) dir = ".";
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
       return fail_errno(fmt::format("cannot create lock file {}", quote(t.path)), errno,
                         ExitCode::cant_create);
@@ -311,14 +183,40 @@ class StatusLine final : public WaitObserver {
   static inline volatile sig_atomic_t s_active = 0;
 };
 
-// SIGINT while waiting: nothing is held that the kernel will not drop at
-// exit, so erase the status line and leave with 130 at once.
-void interrupted_while_waiting(int) {
-  StatusLine::clear();
-  ::_exit(130);
+// SIGINT while waiting: the wait ends with nothing held and acquire exits
+// 130. The handler only raises a flag; it is installed without SA_RESTART
+// so the blocking flock or poll returns at once.
+constexpr int k_interrupted_exit = 130;
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_interrupt(int) {
+  g_interrupted = 1;
 }
 
+// Installs on_interrupt for SIGINT for its lifetime, unless SIGINT was
+// ignored on entry (a script's background job): that ignore stays in force.
+class InterruptWhileWaiting {
+ public:
+  InterruptWhileWaiting() {
+    ::sigaction(SIGINT, nullptr, &old_);
+    if (old_.sa_handler == SIG_IGN) return;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+  }
+  ~InterruptWhileWaiting() { ::sigaction(SIGINT, &old_, nullptr); }
+  InterruptWhileWaiting(const InterruptWhileWaiting&) = delete;
+  InterruptWhileWaiting& operator=(const InterruptWhileWaiting&) = delete;
+
+ private:
+  struct sigaction old_ {};
+};
+
 void report_conflict(const Conflict& c, const Options& o, Context& ctx) {
+  if (c.busy.empty() && c.cpus_short == 0) {
+    ctx.warn(Error{ExitCode::temp_fail, "the deadline passed before the locks were granted", 0,
+                   "nothing was run; raise --timeout"});
+  }
   if (c.cpus_short > 0) {
     ctx.warn(Error{ExitCode::temp_fail, fmt::format("--cpus {}: {} more free CPU(s) were needed",
                                                     *o.cpu_count, c.cpus_short)});
@@ -339,61 +237,66 @@ std::string joined_paths(const std::vector<HeldLock>& locks) {
   return out;
 }
 
-Result<int> run(const Options& o, Context& ctx) {
-  auto settings = ctx.settings();
-  if (!settings) return Unexpected(settings.error());
-  const Settings& s = **settings;
-  std::optional<Topology> topo;
-  auto plan = make_plan(o, s, topo);
-  if (!plan) return Unexpected(plan.error());
-  if (auto st = prepare_dirs(*plan); !st) return Unexpected(st.error());
-
+Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o, const Settings& s,
+                                      Context& ctx) {
   StatusLine status;
   AcquireOptions opts;
   opts.timeout = effective_timeout(o, s);
   if (!ctx.quiet() && ::isatty(STDERR_FILENO) == 1) opts.observer = &status;
-  struct sigaction sa {};
-  sa.sa_handler = interrupted_while_waiting;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {};
-  ::sigaction(SIGINT, &sa, &old_int);
-  auto outcome = acquire_locks(plan->request, opts);
-  ::sigaction(SIGINT, &old_int, nullptr);
-  if (!outcome) return Unexpected(outcome.error());
-  if (!outcome->acquired) {
-    report_conflict(outcome->conflict, o, ctx);
-    return static_cast<int>(
-        o.conflict_exit_code.value_or(static_cast<unsigned>(s.conflict_exit_code)));
-  }
+  opts.interrupted = &g_interrupted;
+  InterruptWhileWaiting sigint;
+  return acquire_locks(plan.request, opts);
+}
 
-  Acquired& held = outcome->held;
-  std::vector<unsigned> cpus = plan->fixed_cpus;
+CommandSpec command_of(const Options& o, const LockPlan& plan, const Acquired& held) {
+  std::vector<unsigned> cpus = plan.fixed_cpus;
   cpus.insert(cpus.end(), held.dynamic_cpus.begin(), held.dynamic_cpus.end());
   std::sort(cpus.begin(), cpus.end());
-  if (ctx.verbose()) {
-    for (const auto& l : held.locks) {
-      ctx.warn(Error{ExitCode::ok, fmt::format("holding {} ({})", l.path, lock_mode_name(l.mode))});
-    }
-  }
   CommandSpec command;
   command.argv = o.command;
-  if (plan->pin) command.pin_cpus = cpus;
+  if (plan.pin) command.pin_cpus = cpus;
   if (!cpus.empty()) command.env.emplace_back("KTSTR_CPUS", format_cpu_list(cpus));
   command.env.emplace_back("KTSTR_LOCKS", joined_paths(held.locks));
+  return command;
+}
 
+Result<Exit> run(const Options& o, Context& ctx) {
+  auto settings = ctx.settings();
+  if (!settings) return Unexpected(settings.error());
+  const Settings& s = **settings;
+  AcquireRequests requests = requests_of(o, s);
+  auto host = read_host(requests.needs_topology());
+  if (!host) return Unexpected(host.error());
+  auto plan = plan_locks(requests, s, *host);
+  if (!plan) return Unexpected(plan.error());
+  if (auto st = prepare_dirs(*plan); !st) return Unexpected(st.error());
+
+  auto outcome = wait_for_locks(*plan, o, s, ctx);
+  if (!outcome) return Unexpected(outcome.error());
+  if (outcome->interrupted) return k_interrupted_exit;
+  if (!outcome->acquired) {
+    report_conflict(outcome->conflict, o, ctx);
+    return static_cast<int>(o.conflict_exit_code.value_or(s.conflict_exit_code));
+  }
+  Acquired* held = &outcome->held;
+  if (ctx.verbose()) {
+    for (const auto& l : held->locks)
+      ctx.info(fmt::format("holding {} ({})", l.path, lock_mode_name(l.mode)));
+  }
+  CommandSpec command = command_of(o, *plan, *held);
   if (o.no_fork) {
     std::vector<int> fds;
-    for (const auto& l : held.locks)
+    for (const auto& l : held->locks)
       fds.push_back(l.fd.get());
     std::fflush(nullptr);
     return Unexpected(exec_in_place(command, fds));
   }
-  auto status_code = run_supervised(command, [&] { close_spare(held); });
+  auto status_code = run_supervised(command, [&] { close_spare(*held); });
   // Release the moment the command ends, before anything else: grandchildren
   // it left behind hold no lock fd and do not keep the locks.
-  release(held);
+  release(*held);
   if (!status_code) return Unexpected(status_code.error());
-  exit_like(*status_code);
+  return exit_matching(*status_code);
 }
 
 constexpr AppletDoc k_doc{

@@ -10,6 +10,7 @@
 #include "applets/context.hpp"
 #include "applets/options.hpp"
 #include "lib/error.hpp"
+#include "lib/exit.hpp"
 
 namespace ktstr {
 
@@ -27,8 +28,8 @@ class AppletInstance {
  public:
   virtual ~AppletInstance() = default;
   virtual void declare(OptionTable& table) = 0;
-  // The exit code on success (e.g. holders: 1 = not held), or an error.
-  virtual Result<int> run(Context& ctx) = 0;
+  // How the run ends on success (e.g. holders: 1 = not held), or an error.
+  virtual Result<Exit> run(Context& ctx) = 0;
 };
 
 struct Applet {
@@ -40,12 +41,17 @@ struct Applet {
 };
 
 // Binds an applet's Options type and its two functions into an instance.
-template <class Options, void (*Declare)(OptionTable&, Options&),
-          Result<int> (*Run)(const Options&, Context&)>
+// Run returns Result<int> (an exit code) or Result<Exit> (acquire, which may
+// end by the command's signal).
+template <class Options, void (*Declare)(OptionTable&, Options&), auto Run>
 class AppletOf final : public AppletInstance {
  public:
   void declare(OptionTable& table) override { Declare(table, options_); }
-  Result<int> run(Context& ctx) override { return Run(options_, ctx); }
+  Result<Exit> run(Context& ctx) override {
+    auto r = Run(options_, ctx);
+    if (!r) return Unexpected(r.error());
+    return Exit(*r);
+  }
   static std::unique_ptr<AppletInstance> make() { return std::make_unique<AppletOf>(); }
 
  private:

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -208,7 +211,7 @@ std::optional<int> parse_args(CLI::App& app, std::string_view who, int argc, cha
   return std::nullopt;
 }
 
-int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
+Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
   std::string who = fmt::format("ktstr {}", applet.name);
   CLI::App app{std::string(applet.summary), who};
   app.set_version_flag("--version", std::string(k_version));
@@ -236,14 +239,15 @@ int run_applet(const Applet& applet, int argc, char** argv, GlobalOptions global
   }
 
   Context ctx(applet.name, globals);
-  Result<int> result = instance->run(ctx);
+  Result<Exit> result = instance->run(ctx);
   std::fflush(stdout);
   if (!result) {
     fmt::print(stderr, "{}\n", error_line(applet.name, result.error()));
     return static_cast<int>(result.error().code);
   }
+  if (result->signal != 0) return *result;
   // A reported error (one bad PATH among several) outranks a plain "no".
-  return std::max(*result, ctx.reported_exit_code());
+  return std::max(result->code, ctx.reported_exit_code());
 }
 
 std::string_view basename_of(std::string_view path) {
@@ -257,7 +261,7 @@ const Applet* applet_for_program_name(std::string_view program) {
   return find_applet(base);
 }
 
-int top_level(int argc, char** argv) {
+Exit top_level(int argc, char** argv) {
   // `ktstr APPLET ...`, no option before the applet: the usual call, which
   // needs no top-level parser (building one is a good part of start-up).
   if (argc > 1 && argv[1][0] != '-') {
@@ -316,21 +320,44 @@ int top_level(int argc, char** argv) {
   return run_applet(*applet, static_cast<int>(args.size()) - 1, args.data() + 1, globals);
 }
 
+// Dies of the signal the wrapped command died of, so the calling shell sees
+// what it would have seen without acquire. Core dumps are off: the command
+// already dumped if it was going to.
+int die_like(const Exit& exit) {
+  std::fflush(nullptr);
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::signal(exit.signal, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, exit.signal);
+  ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  ::raise(exit.signal);
+  return exit.code;  // a signal that does not kill (SIGCHLD, SIGWINCH...)
+}
+
+Exit dispatch(int argc, char** argv) {
+  if (argc > 0) {
+    if (const Applet* applet = applet_for_program_name(argv[0])) {
+      return run_applet(*applet, argc - 1, argv + 1, GlobalOptions{});
+    }
+  }
+  return top_level(argc, argv);
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  Exit exit;
   try {
-    if (argc > 0) {
-      if (const Applet* applet = applet_for_program_name(argv[0])) {
-        return run_applet(*applet, argc - 1, argv + 1, GlobalOptions{});
-      }
-    }
-    return top_level(argc, argv);
+    exit = dispatch(argc, argv);
   } catch (const std::exception& e) {
     // Only allocation failures and library bugs get here.
     fmt::print(stderr, "ktstr: internal error: {}\n", e.what());
     return static_cast<int>(ExitCode::os_error);
   }
+  if (exit.signal != 0) return die_like(exit);
+  return exit.code;
 }
 
 }  // namespace ktstr

@@ -55,6 +55,10 @@ void Context::warn(const Error& error) const {
   fmt::print(stderr, "{}\n", error_line(applet_, error));
 }
 
+void Context::info(std::string_view line) const {
+  fmt::print(stderr, "ktstr {}: {}\n", applet_, line);
+}
+
 void Context::report(const Error& error) {
   warn(error);
   reported_ = std::max(reported_, static_cast<int>(error.code));

@@ -54,6 +54,8 @@ class Context {
   // accompany an outcome the applet returns itself.
   void warn(const Error& error) const;
   [[nodiscard]] int reported_exit_code() const { return reported_; }
+  // An informational line on stderr ("ktstr APPLET: what"), for -v output.
+  void info(std::string_view line) const;
 
  private:
   std::string applet_;

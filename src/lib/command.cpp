@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +96,14 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
   for (int s : k_forwarded)
     sigaddset(&forwarded, s);
   ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+  // With SIGCHLD ignored (inherited), the kernel reaps the child itself and
+  // waitpid() fails with ECHILD: the command's status would be lost. The
+  // default disposition is ours while we wait; the command gets the one it
+  // inherited, restored in the child before exec.
+  struct sigaction dfl_chld {};
+  dfl_chld.sa_handler = SIG_DFL;
+  struct sigaction inherited_chld {};
+  ::sigaction(SIGCHLD, &dfl_chld, &inherited_chld);
   pid_t parent = ::getpid();
   // vfork: the child borrows this process's memory until it execs, so
   // starting the command copies no page tables, and the child's failure to
@@ -117,6 +124,7 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
       report.err = errno;
       ::_exit(127);
     }
+    ::sigaction(SIGCHLD, &inherited_chld, nullptr);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     ::execvpe(args.argv[0], args.argv.data(), args.envp.data());
     report.step = static_cast<int>(ChildStep::exec);
@@ -126,6 +134,7 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
   // NOLINTEND(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork)
   if (child < 0) {
     int err = errno;
+    ::sigaction(SIGCHLD, &inherited_chld, nullptr);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return fail_errno("cannot start a process", err);
   }
@@ -138,8 +147,12 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   std::array<struct sigaction, k_forwarded.size()> saved{};
-  for (std::size_t i = 0; i < k_forwarded.size(); ++i)
-    ::sigaction(k_forwarded[i], &sa, &saved[i]);
+  for (std::size_t i = 0; i < k_forwarded.size(); ++i) {
+    ::sigaction(k_forwarded[i], nullptr, &saved[i]);
+    // An inherited ignore (SIGINT and SIGQUIT of a script's background job)
+    // stays in force: the command ignores it too, and so do we.
+    if (saved[i].sa_handler != SIG_IGN) ::sigaction(k_forwarded[i], &sa, nullptr);
+  }
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (once_started && report.step == 0) once_started();
 
@@ -148,12 +161,14 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
     if (errno != EINTR) {
       int err = errno;
       g_child = 0;
+      ::sigaction(SIGCHLD, &inherited_chld, nullptr);
       return fail_errno("cannot wait for the command", err);
     }
   }
   g_child = 0;
   for (std::size_t i = 0; i < k_forwarded.size(); ++i)
     ::sigaction(k_forwarded[i], &saved[i], nullptr);
+  ::sigaction(SIGCHLD, &inherited_chld, nullptr);
   if (report.step == static_cast<int>(ChildStep::pin)) {
     return fail_errno("cannot pin the command to its CPUs", report.err);
   }
@@ -179,21 +194,10 @@ Error exec_in_place(const CommandSpec& command, std::span<const int> inherit_fds
   return exec_error(command.argv[0], err);
 }
 
-void exit_like(int wait_status) {
-  std::fflush(nullptr);
-  if (WIFEXITED(wait_status)) std::_Exit(WEXITSTATUS(wait_status));
-  int sig = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
-  if (sig > 0) {
-    rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    ::signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
-    ::raise(sig);
-  }
-  std::_Exit(128 + sig);
+Exit exit_matching(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return Exit::by_signal(WTERMSIG(wait_status));
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  return 128;
 }
 
 }  // namespace ktstr

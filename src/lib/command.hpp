@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "exit.hpp"
 
 namespace ktstr {
 
@@ -38,9 +39,8 @@ Result<int> run_supervised(const CommandSpec& command,
 // command becomes the lock holder). Returns only on failure.
 Error exec_in_place(const CommandSpec& command, std::span<const int> inherit_fds);
 
-// Ends this process the way the command ended: the same exit code, or death
-// by the same signal (core dumps off, since the command already dumped if it
-// was going to). Falls back to exit(128 + N) if the signal does not kill.
-[[noreturn]] void exit_like(int wait_status);
+// The Exit that ends this process the way the command ended: the same exit
+// code, or death by the same signal.
+Exit exit_matching(int wait_status);
 
 }  // namespace ktstr

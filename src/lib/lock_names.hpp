@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "error.hpp"
+#include "lock_spec.hpp"
 
 namespace ktstr {
 
@@ -21,8 +22,6 @@ std::string cache_lock_path(const std::string& cache_root, std::string_view key)
 // does not start with ".tmp-" (the cache's own staging names).
 // Errors: ExitCode::usage naming the key and the rule it breaks.
 Status validate_cache_key(std::string_view key);
-
-enum class LockKind { llc, cpu };
 
 struct ParsedLockName {
   LockKind kind;

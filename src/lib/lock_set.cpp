@@ -32,8 +32,7 @@ constexpr std::chrono::milliseconds k_first_retry{1};
 constexpr std::string_view k_cpus_queue_name = "ktstr-cpus-queue.lock";
 
 struct Slot {
-  std::string path;
-  LockMode mode = LockMode::shared;  // the strongest mode any request wants
+  LockSpec spec;  // its mode: the strongest any request wants
   UniqueFd fd;
   bool held = false;
   bool required = false;  // part of the fixed set, or chosen for --cpus
@@ -41,11 +40,11 @@ struct Slot {
 
 class LockTable {
  public:
-  std::size_t add(const std::string& path, LockMode mode) {
-    auto [it, inserted] = index_.try_emplace(path, slots_.size());
-    if (inserted) slots_.push_back(Slot{path, mode, UniqueFd(), false, false});
+  std::size_t add(const LockSpec& spec) {
+    auto [it, inserted] = index_.try_emplace(spec.path, slots_.size());
+    if (inserted) slots_.push_back(Slot{spec, UniqueFd(), false, false});
     Slot& s = slots_[it->second];
-    if (mode == LockMode::exclusive) s.mode = LockMode::exclusive;
+    if (spec.mode == LockMode::exclusive) s.spec.mode = LockMode::exclusive;
     return it->second;
   }
   Slot& operator[](std::size_t i) { return slots_[i]; }
@@ -57,7 +56,7 @@ class LockTable {
   Status open_all() {
     std::vector<Slot*> missing;
     for (auto& s : slots_) {
-      auto fd = open_lock_file(s.path, CreateMode::open_existing);
+      auto fd = open_lock_file(s.spec.path, CreateMode::open_existing);
       if (fd) {
         s.fd = std::move(*fd);
       } else if (fd.error().sys_errno == ENOENT) {
@@ -67,7 +66,7 @@ class LockTable {
       }
     }
     for (Slot* s : missing) {
-      auto fd = open_lock_file(s->path, CreateMode::create_if_missing);
+      auto fd = open_lock_file(s->spec.path, CreateMode::create_if_missing);
       if (!fd) return Unexpected(fd.error());
       s->fd = std::move(*fd);
     }
@@ -78,12 +77,14 @@ class LockTable {
     std::map<std::pair<dev_t, ino_t>, const Slot*> seen;
     for (const auto& s : slots_) {
       struct stat st {};
-      if (::fstat(s.fd.get(), &st) != 0) return fail_errno("cannot stat " + quote(s.path), errno);
+      if (::fstat(s.fd.get(), &st) != 0)
+        return fail_errno("cannot stat " + quote(s.spec.path), errno);
       auto [it, fresh] = seen.try_emplace(std::pair(st.st_dev, st.st_ino), &s);
       if (!fresh) {
-        return fail(ExitCode::usage,
-                    quote(it->second->path) + " and " + quote(s.path) + " are the same file",
-                    "name each lock file once");
+        return fail(
+            ExitCode::usage,
+            quote(it->second->spec.path) + " and " + quote(s.spec.path) + " are the same file",
+            "name each lock file once");
       }
     }
     return {};
@@ -92,7 +93,7 @@ class LockTable {
   Result<bool> try_take(std::size_t i, LockMode mode) {
     Slot& s = slots_[i];
     if (s.held) return true;
-    auto r = try_flock(s.fd.get(), mode, s.path);
+    auto r = try_flock(s.fd.get(), mode, s.spec.path);
     if (!r) return Unexpected(r.error());
     s.held = *r == TryLock::acquired;
     return s.held;
@@ -114,25 +115,15 @@ class LockTable {
 
 // The lock of a --cpus candidate's LLC; none for a CPU without a cache
 // directory in sysfs.
-std::optional<std::string> llc_lock_of(const AcquireRequest& request, unsigned cpu) {
+std::optional<LockSpec> llc_lock_of(const AcquireRequest& request, unsigned cpu) {
   const CpuPlace* place = request.topology->find_cpu(cpu);
   if (place == nullptr || !place->llc) return std::nullopt;
-  return llc_lock_path(request.lock_dir, *place->llc);
+  return LockSpec{llc_lock_path(request.lock_dir, *place->llc), LockMode::shared, LockKind::llc,
+                  *place->llc};
 }
 
-// Canonical order: LLC locks, then CPU locks, by number; then everything
-// else by path. Any fixed total order would do, since nothing waits while
-// holding; a stable one makes /proc/locks and traces easier to read.
-bool canonical_less(const LockTarget& a, const LockTarget& b) {
-  auto rank = [](const std::string& path) {
-    auto slash = path.find_last_of('/');
-    auto parsed = parse_lock_file_name(slash == std::string::npos ? path : path.substr(slash + 1));
-    if (!parsed) return std::pair<int, unsigned>{2, 0};
-    return std::pair<int, unsigned>{parsed->kind == LockKind::llc ? 0 : 1, parsed->number};
-  };
-  auto ra = rank(a.path), rb = rank(b.path);
-  if (ra != rb) return ra < rb;
-  return a.path < b.path;
+LockSpec cpu_lock_of(const AcquireRequest& request, unsigned cpu) {
+  return LockSpec{cpu_lock_path(request.lock_dir, cpu), LockMode::exclusive, LockKind::cpu, cpu};
 }
 
 // SIGALRM bounds a blocking flock(): installed without SA_RESTART, its
@@ -141,15 +132,22 @@ void on_alarm(int) {}
 
 class AlarmGuard {
  public:
+  // An inherited signal mask may block SIGALRM; the deadline must hold all
+  // the same, so it is unblocked while we wait and the mask restored after.
   AlarmGuard() {
     struct sigaction sa {};
     sa.sa_handler = on_alarm;
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGALRM, &sa, &old_);
+    sigset_t alarm;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    ::sigprocmask(SIG_UNBLOCK, &alarm, &old_mask_);
   }
   ~AlarmGuard() {
     disarm();
     ::sigaction(SIGALRM, &old_, nullptr);
+    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
   }
   AlarmGuard(const AlarmGuard&) = delete;
   AlarmGuard& operator=(const AlarmGuard&) = delete;
@@ -172,12 +170,16 @@ class AlarmGuard {
 
  private:
   struct sigaction old_ {};
+  sigset_t old_mask_{};
 };
 
 class Acquirer {
  public:
   Acquirer(const AcquireRequest& req, const AcquireOptions& opt) : req_(req), opt_(opt) {
-    if (opt_.timeout.limit) deadline_ = start_ + *opt_.timeout.limit;
+    // A zero timeout is one attempt, not a deadline (expired() says so).
+    if (opt_.timeout.limit && *opt_.timeout.limit > std::chrono::nanoseconds::zero()) {
+      deadline_ = start_ + *opt_.timeout.limit;
+    }
   }
 
   Result<AcquireOutcome> run() {
@@ -187,8 +189,22 @@ class Acquirer {
     auto backoff = k_first_retry;
     bool told = false;
     for (;;) {
+      if (interrupted()) {
+        table_.release_all();
+        leave_queue();
+        if (told && opt_.observer) opt_.observer->done();
+        AcquireOutcome out;
+        out.interrupted = true;
+        return out;
+      }
       auto round = attempt();
       if (!round) return Unexpected(round.error());
+      if (round->acquired && past_deadline()) {
+        // Stopped (SIGSTOP, a slow machine) past the deadline while the last
+        // lock was granted: the timeout is a deadline, so give it all back.
+        table_.release_all();
+        round->acquired = false;
+      }
       if (round->acquired) {
         // Still queued: the caller leaves the queue by closing `spare`.
         if (told && opt_.observer) opt_.observer->done();
@@ -273,21 +289,21 @@ class Acquirer {
   };
 
   void plan() {
-    std::vector<LockTarget> fixed = req_.fixed;
+    std::vector<LockSpec> fixed = req_.fixed;
     std::stable_sort(fixed.begin(), fixed.end(), canonical_less);
     for (const auto& t : fixed)
-      fixed_.push_back(table_.add(t.path, t.mode));
+      fixed_.push_back(table_.add(t));
     for (auto i : fixed_)
       table_[i].required = true;
     if (req_.dynamic_count == 0) return;
     // LLC SH locks first, then the CPU locks: the same canonical order.
     for (unsigned c : req_.dynamic_candidates) {
       std::optional<std::size_t> llc;
-      if (auto path = llc_lock_of(req_, c)) llc = table_.add(*path, LockMode::shared);
+      if (auto spec = llc_lock_of(req_, c)) llc = table_.add(*spec);
       candidates_.push_back(Candidate{c, llc, 0});
     }
     for (auto& cand : candidates_) {
-      cand.cpu_slot = table_.add(cpu_lock_path(req_.lock_dir, cand.cpu), LockMode::exclusive);
+      cand.cpu_slot = table_.add(cpu_lock_of(req_, cand.cpu));
     }
   }
 
@@ -297,7 +313,7 @@ class Acquirer {
     if (!inotify_) return;  // fall back to polling
     for (const auto& cand : candidates_) {
       for (std::optional<std::size_t> slot : {cand.llc_slot, std::optional(cand.cpu_slot)}) {
-        if (slot) ::inotify_add_watch(inotify_.get(), table_[*slot].path.c_str(), IN_CLOSE);
+        if (slot) ::inotify_add_watch(inotify_.get(), table_[*slot].spec.path.c_str(), IN_CLOSE);
       }
     }
   }
@@ -305,12 +321,12 @@ class Acquirer {
   Result<Round> attempt() {
     Round round;
     for (auto i : fixed_) {
-      auto got = table_.try_take(i, table_[i].mode);
+      auto got = table_.try_take(i, table_[i].spec.mode);
       if (!got) return release_with(got.error());
       if (!*got) {
         table_.release_all();
         round.busy_fixed = i;
-        round.conflict.busy.push_back(BusyLock{table_[i].path, table_[i].mode});
+        round.conflict.busy.push_back(BusyLock{table_[i].spec.path, table_[i].spec.mode});
         return round;
       }
     }
@@ -321,7 +337,8 @@ class Acquirer {
           auto llc = table_.try_take(*cand.llc_slot, LockMode::shared);
           if (!llc) return release_with(llc.error());
           if (!*llc) {
-            round.conflict.busy.push_back(BusyLock{table_[*cand.llc_slot].path, LockMode::shared});
+            round.conflict.busy.push_back(
+                BusyLock{table_[*cand.llc_slot].spec.path, LockMode::shared});
             continue;
           }
         }
@@ -330,7 +347,8 @@ class Acquirer {
         if (*cpu) {
           free.push_back(cand.cpu);
         } else {
-          round.conflict.busy.push_back(BusyLock{table_[cand.cpu_slot].path, LockMode::exclusive});
+          round.conflict.busy.push_back(
+              BusyLock{table_[cand.cpu_slot].spec.path, LockMode::exclusive});
         }
       }
       auto chosen = pick_cpus(*req_.topology, free, req_.dynamic_count);
@@ -360,6 +378,11 @@ class Acquirer {
     if (opt_.timeout.limit && *opt_.timeout.limit <= std::chrono::nanoseconds::zero()) return true;
     return deadline_ && Clock::now() >= *deadline_;
   }
+  // Strictly after a finite, non-zero deadline (a single attempt has none).
+  [[nodiscard]] bool past_deadline() const { return deadline_ && Clock::now() > *deadline_; }
+  [[nodiscard]] bool interrupted() const {
+    return opt_.interrupted != nullptr && *opt_.interrupted != 0;
+  }
 
   // How long the next sleep may last: up to the deadline, and up to the next
   // status tick when someone is watching.
@@ -380,7 +403,7 @@ class Acquirer {
     Slot& s = table_[i];
     auto wake = next_wake(std::nullopt);
     if (wake) AlarmGuard::arm(*wake);
-    auto got = wait_flock(s.fd.get(), s.mode, s.path);
+    auto got = wait_flock(s.fd.get(), s.spec.mode, s.spec.path);
     AlarmGuard::disarm();
     if (!got) return Unexpected(got.error());
     s.held = *got == TryLock::acquired;
@@ -422,12 +445,9 @@ class Acquirer {
       if (seen[i] || !s.required) continue;
       seen[i] = true;
       s.held = false;  // ownership moves to the caller
-      out.held.locks.push_back(HeldLock{s.path, s.mode, std::move(s.fd)});
+      out.held.locks.push_back(HeldLock{s.spec, std::move(s.fd)});
     }
-    std::stable_sort(
-        out.held.locks.begin(), out.held.locks.end(), [](const HeldLock& a, const HeldLock& b) {
-          return canonical_less(LockTarget{a.path, a.mode}, LockTarget{b.path, b.mode});
-        });
+    std::stable_sort(out.held.locks.begin(), out.held.locks.end(), canonical_less);
     table_.release_all();  // what is left are probed CPUs that were not chosen
     // In the order they are best closed: the probed files, then the queue
     // (the next waiter, woken by it, then competes with nothing of ours for
@@ -446,9 +466,9 @@ class Acquirer {
   Result<AcquireOutcome> conflict(Conflict last) {
     Conflict c;
     for (auto i : fixed_) {
-      auto got = table_.try_take(i, table_[i].mode);
+      auto got = table_.try_take(i, table_[i].spec.mode);
       if (!got) return release_with(got.error());
-      if (!*got) c.busy.push_back(BusyLock{table_[i].path, table_[i].mode});
+      if (!*got) c.busy.push_back(BusyLock{table_[i].spec.path, table_[i].spec.mode});
     }
     table_.release_all();
     if (last.cpus_short > 0) {
@@ -491,7 +511,7 @@ std::vector<std::string> lock_paths_of(const AcquireRequest& request) {
   for (const auto& t : request.fixed)
     paths.push_back(t.path);
   for (unsigned c : request.dynamic_candidates) {
-    if (auto llc = llc_lock_of(request, c)) paths.push_back(std::move(*llc));
+    if (auto llc = llc_lock_of(request, c)) paths.push_back(std::move(llc->path));
     paths.push_back(cpu_lock_path(request.lock_dir, c));
   }
   return paths;

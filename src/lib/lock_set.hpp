@@ -17,24 +17,21 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <vector>
 
 #include "duration.hpp"
 #include "error.hpp"
 #include "lock_mode.hpp"
+#include "lock_spec.hpp"
 #include "topology.hpp"
 #include "unique_fd.hpp"
 
 namespace ktstr {
 
-struct LockTarget {
-  std::string path;
-  LockMode mode = LockMode::exclusive;
-};
-
 struct AcquireRequest {
-  std::vector<LockTarget> fixed;  // deduplicated by the caller or not: both work
+  std::vector<LockSpec> fixed;  // deduplicated by the caller or not: both work
   // `--cpus N`: take `dynamic_count` CPUs among `dynamic_candidates`.
   unsigned dynamic_count = 0;
   std::vector<unsigned> dynamic_candidates;
@@ -42,9 +39,7 @@ struct AcquireRequest {
   std::string lock_dir;                // where CPU and LLC lock files live
 };
 
-struct HeldLock {
-  std::string path;
-  LockMode mode = LockMode::exclusive;
+struct HeldLock : LockSpec {
   UniqueFd fd;
 };
 
@@ -90,12 +85,17 @@ struct AcquireOptions {
   Duration timeout = Duration::forever();  // 0: a single attempt
   WaitObserver* observer = nullptr;        // null: no ticks, no status
   std::chrono::milliseconds tick{250};
+  // Set by the caller's signal handler (SIGINT): the wait ends with nothing
+  // held. The handler must be installed without SA_RESTART, so a blocking
+  // flock or poll returns EINTR and the flag is seen at once.
+  const volatile std::sig_atomic_t* interrupted = nullptr;
 };
 
 struct AcquireOutcome {
   bool acquired = false;
-  Acquired held;      // when acquired
-  Conflict conflict;  // when not
+  bool interrupted = false;  // *options.interrupted was set while waiting
+  Acquired held;             // when acquired
+  Conflict conflict;         // when neither
 };
 
 // Every lock file the request may open: the fixed part, then for --cpus the

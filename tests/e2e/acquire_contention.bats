@@ -174,7 +174,7 @@ teardown() {
 
 @test "SIGINT while waiting on a lock: exit 130, nothing held, nothing run" {
   harness_hold -x "$T/busy"
-  ktstr_start acquire --path "$T/free" --path "$T/busy" -- touch "$T/ran"
+  ktstr_start_interruptible acquire --path "$T/free" --path "$T/busy" -- touch "$T/ran"
   wait_until "acquire blocks" flock_waiting "$KTSTR_PID"
   kill -INT "$KTSTR_PID"
   ktstr_wait 130
@@ -187,7 +187,7 @@ teardown() {
   fake_topology_small
   harness_hold -x "$D/ktstr-cpu-0.lock"
   harness_hold -x "$D/ktstr-cpu-1.lock"
-  ktstr_start acquire --cpus 1 -- touch "$T/ran"
+  ktstr_start_interruptible acquire --cpus 1 -- touch "$T/ran"
   wait_until "acquire has its lock files open" \
     sh -c 'ls -l /proc/$1/fd | grep -q ktstr-cpu-1.lock' sh "$KTSTR_PID"
   kill -INT "$KTSTR_PID"

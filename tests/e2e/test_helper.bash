@@ -149,6 +149,18 @@ ktstr_start() {
   KTSTR_BG_ERR[$KTSTR_PID]=$err
 }
 
+# ktstr_start_interruptible ARGS...: ktstr_start with SIGINT and SIGQUIT at
+# their default dispositions. A background job of a script inherits them
+# ignored, and acquire keeps an inherited ignore (as flock(1) does), so a
+# test that interrupts a waiting acquire must start it this way.
+ktstr_start_interruptible() {
+  local real=$KTSTR
+  KTSTR=perl
+  ktstr_start -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or die "exec: $!"' \
+    "$real" "$@"
+  KTSTR=$real
+}
+
 # pid_ended PID: PID has exited (gone, or a zombie nobody reaped yet).
 pid_ended() {
   [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status" 2>/dev/null

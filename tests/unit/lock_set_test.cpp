@@ -60,7 +60,7 @@ AcquireOptions with_timeout(std::chrono::nanoseconds t) {
 class LockSetTest : public ::testing::Test {
  protected:
   std::string path(std::string_view name) const { return dir_ / name; }
-  AcquireRequest fixed(std::vector<LockTarget> targets) const {
+  AcquireRequest fixed(std::vector<LockSpec> targets) const {
     AcquireRequest r;
     r.fixed = std::move(targets);
     r.lock_dir = dir_.str();

@@ -1,0 +1,205 @@
+#include "acquire_plan.hpp"
+
+#include <sched.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include "cpu_list.hpp"
+#include "lock_names.hpp"
+
+namespace ktstr {
+
+bool AcquireRequests::empty() const {
+  return cpus.empty() && !cpu_count && llcs.empty() && cache_keys.empty() && paths.empty();
+}
+
+bool AcquireRequests::needs_topology() const {
+  return !cpus.empty() || cpu_count || !llcs.empty();
+}
+
+namespace {
+
+Result<std::vector<unsigned>> read_affinity() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+    return fail_errno("cannot read this process's CPU affinity", errno);
+  }
+  std::vector<unsigned> cpus;
+  for (unsigned c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+bool contains(const std::vector<unsigned>& sorted, unsigned v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+void add_once(std::vector<std::string>& dirs, std::string dir) {
+  if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(std::move(dir));
+}
+
+std::vector<unsigned> online_cpus(const Topology& topo) {
+  std::vector<unsigned> cpus;
+  for (const auto& p : topo.cpus)
+    cpus.push_back(p.cpu);
+  return cpus;
+}
+
+// Planning state shared by the per-kind steps below.
+struct Planner {
+  const AcquireRequests& req;
+  const Settings& settings;
+  const HostView& host;
+  LockPlan plan;
+
+  [[nodiscard]] LockMode requested_mode() const {
+    return req.shared ? LockMode::shared : LockMode::exclusive;
+  }
+  void add(LockSpec spec) { plan.request.fixed.push_back(std::move(spec)); }
+  [[nodiscard]] const Topology& topo() const { return *host.topology; }
+};
+
+// --cpu C: EX on C's lock, SH on its LLC's.
+Status plan_cpu(Planner& p, unsigned c) {
+  const CpuPlace* place = p.topo().find_cpu(c);
+  if (place == nullptr) {
+    return fail(ExitCode::usage, fmt::format("--cpu: CPU {} is not online", c),
+                fmt::format("online CPUs: {}", format_cpu_list(online_cpus(p.topo()))));
+  }
+  if (p.plan.pin && !contains(p.host.allowed, c)) {
+    return fail(ExitCode::usage,
+                fmt::format("--cpu: CPU {} is not in this process's affinity mask ({})", c,
+                            format_cpu_list(p.host.allowed)),
+                "use --no-pin to lock it without running on it");
+  }
+  const std::string& dir = p.settings.lock_dir;
+  p.add({cpu_lock_path(dir, c), LockMode::exclusive, LockKind::cpu, c});
+  if (place->llc) {
+    p.add({llc_lock_path(dir, *place->llc), LockMode::shared, LockKind::llc, *place->llc});
+  }
+  p.plan.fixed_cpus.push_back(c);
+  return {};
+}
+
+// --llc N: the whole LLC, EX (SH with --shared).
+Status plan_llc(Planner& p, unsigned l) {
+  const auto& llcs = p.topo().llcs;
+  if (l >= llcs.size()) {
+    return fail(
+        ExitCode::usage,
+        fmt::format("--llc: LLC {} does not exist (this host has {})", l, llcs.size()),
+        llcs.empty() ? "sysfs describes no caches here" : fmt::format("use 0-{}", llcs.size() - 1));
+  }
+  p.add({llc_lock_path(p.settings.lock_dir, l), p.requested_mode(), LockKind::llc, l});
+  for (unsigned c : llcs[l].cpus) {
+    if (!p.plan.pin || contains(p.host.allowed, c)) p.plan.fixed_cpus.push_back(c);
+  }
+  return {};
+}
+
+// --cache KEY: {cache_root}/.locks/KEY.lock.
+Status plan_cache(Planner& p, const std::string& key) {
+  if (auto st = validate_cache_key(key); !st) return st;
+  const std::string& root = p.settings.cache_dir;
+  p.add({cache_lock_path(root, key), p.requested_mode(), LockKind::cache, 0});
+  add_once(p.plan.ktstr_dirs, cache_locks_dir(root));
+  p.plan.may_name_a_file_twice = true;
+  return {};
+}
+
+// --path FILE: the caller's file, in the caller's directory.
+Status plan_path(Planner& p, const std::string& path) {
+  if (path.empty()) return fail(ExitCode::usage, "--path: an empty path names nothing");
+  p.add({path, p.requested_mode(), LockKind::path, 0});
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  add_once(p.plan.user_dirs, dir.empty() ? "." : dir);
+  p.plan.may_name_a_file_twice = true;
+  return {};
+}
+
+// --cpus N: the candidates are the CPUs this process may run on and that no
+// other request of this run already takes.
+Status plan_cpus(Planner& p, unsigned count) {
+  // With a fake sysfs and --no-pin no command runs on the fake host's CPUs,
+  // so its online list stands in for the affinity mask.
+  std::vector<unsigned> pool = p.host.allowed;
+  if (!p.plan.pin && p.host.fake_topology) pool = online_cpus(p.topo());
+  AcquireRequest& r = p.plan.request;
+  for (unsigned c : pool) {
+    if (p.topo().find_cpu(c) != nullptr && !contains(p.plan.fixed_cpus, c)) {
+      r.dynamic_candidates.push_back(c);
+    }
+  }
+  if (count > r.dynamic_candidates.size()) {
+    return fail(
+        ExitCode::usage,
+        fmt::format("--cpus {}: only {} online CPUs are available to this process ({})", count,
+                    r.dynamic_candidates.size(), format_cpu_list(r.dynamic_candidates)));
+  }
+  r.dynamic_count = count;
+  return {};
+}
+
+template <class Items, class Step>
+Status plan_each(Planner& p, const Items& items, Step step) {
+  for (const auto& item : items) {
+    if (auto st = step(p, item); !st) return st;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<HostView> read_host(bool with_topology) {
+  HostView host;
+  auto allowed = read_affinity();
+  if (!allowed) return Unexpected(allowed.error());
+  host.allowed = std::move(*allowed);
+  if (with_topology) {
+    std::string root = sysfs_root_from_env();
+    auto topo = read_topology(root);
+    if (!topo) return Unexpected(topo.error());
+    host.topology = std::move(*topo);
+    host.fake_topology = root != "/sys";
+  }
+  return host;
+}
+
+Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings,
+                            const HostView& host) {
+  if (req.empty()) {
+    return fail(ExitCode::usage, "nothing to acquire",
+                "give --cpu, --cpus, --llc, --cache or --path");
+  }
+  Planner p{req, settings, host, {}};
+  p.plan.pin = req.pin;
+  p.plan.request.lock_dir = settings.lock_dir;
+  if (req.needs_topology()) {
+    p.plan.request.topology = &*host.topology;
+    p.plan.ktstr_dirs.push_back(settings.lock_dir);
+  }
+  Status st = plan_each(p, req.cpus, plan_cpu);
+  if (st) st = plan_each(p, req.llcs, plan_llc);
+  if (st) st = plan_each(p, req.cache_keys, plan_cache);
+  if (st) st = plan_each(p, req.paths, plan_path);
+  if (!st) return Unexpected(st.error());
+  auto& cpus = p.plan.fixed_cpus;
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  if (!req.llcs.empty() && cpus.empty() && req.pin && req.cpus.empty()) {
+    return fail(ExitCode::usage, "--llc: none of the LLC's CPUs is in this process's affinity mask",
+                "use --no-pin to reserve it without running on it");
+  }
+  if (req.cpu_count) {
+    st = plan_cpus(p, *req.cpu_count);
+    if (!st) return Unexpected(st.error());
+  }
+  return std::move(p.plan);
+}
+
+}  // namespace ktstr

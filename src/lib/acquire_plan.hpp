@@ -1,0 +1,60 @@
+// What `acquire` is asked for, as data, and the locks that answer it
+// (SPEC §3 "What each request locks"). Planning is pure: it takes the host
+// (topology, the CPUs this process may run on) as values and checks every
+// request before any file is touched; read_host() is the thin reader.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "lock_set.hpp"
+#include "topology.hpp"
+
+namespace ktstr {
+
+// The requests of one `acquire`, as the user gave them.
+struct AcquireRequests {
+  std::vector<unsigned> cpus;           // --cpu
+  std::optional<unsigned> cpu_count;    // --cpus
+  std::vector<unsigned> llcs;           // --llc
+  std::vector<std::string> cache_keys;  // --cache
+  std::vector<std::string> paths;       // --path
+  bool shared = false;                  // --shared: LLC, cache and path locks SH
+  bool pin = true;                      // run the command on the reserved CPUs
+
+  [[nodiscard]] bool empty() const;
+  [[nodiscard]] bool needs_topology() const;
+};
+
+// The host as planning sees it.
+struct HostView {
+  std::optional<Topology> topology;  // read only when a request needs it
+  std::vector<unsigned> allowed;     // this process's affinity mask, ascending
+  // The topology is a fake sysfs tree (KTSTR_SYSFS_ROOT): this machine's
+  // affinity mask says nothing about its CPUs.
+  bool fake_topology = false;
+};
+
+// Reads the affinity mask and, when `with_topology`, sysfs.
+Result<HostView> read_host(bool with_topology);
+
+struct LockPlan {
+  AcquireRequest request;               // the locks, fixed and --cpus
+  std::vector<unsigned> fixed_cpus;     // the CPUs of --cpu and --llc, ascending
+  std::vector<std::string> ktstr_dirs;  // the lock dir, {cache}/.locks: created when missing
+  std::vector<std::string> user_dirs;   // directories of --path files: never created
+  // A --path or cache key may name a file another request names too.
+  bool may_name_a_file_twice = false;
+  bool pin = true;
+};
+
+// Checks every request against the host and the settings and yields its
+// locks. Errors: usage (nothing asked, CPU not online or outside the
+// affinity mask, LLC out of range, bad cache key, empty path, too few CPUs).
+Result<LockPlan> plan_locks(const AcquireRequests& requests, const Settings& settings,
+                            const HostView& host);
+
+}  // namespace ktstr
