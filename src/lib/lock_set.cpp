@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "cpu_picker.hpp"
+#include "intent.hpp"
 #include "lock_file.hpp"
 #include "lock_names.hpp"
 
@@ -28,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds k_fallback_poll{25};
 // After a close event, the first retry comes this soon.
 constexpr std::chrono::milliseconds k_first_retry{1};
+// How often a request that lets an older waiter go first looks again.
+constexpr std::chrono::milliseconds k_defer_poll{5};
 
 constexpr std::string_view k_cpus_queue_name = "ktstr-cpus-queue.lock";
 
@@ -219,7 +222,13 @@ class Acquirer {
         opt_.observer->waiting(round->conflict.busy, Clock::now() - start_);
         told = true;
       }
-      if (round->busy_fixed) {
+      if (round->deferred || round->busy_fixed) {
+        // Keep our place in line from the first time we have to wait.
+        if (auto st = declare_intents(); !st) return Unexpected(st.error());
+      }
+      if (round->deferred) {
+        defer();
+      } else if (round->busy_fixed) {
         // Never keep other --cpus waiters behind us while we wait for
         // something that is not a CPU.
         leave_queue();
@@ -284,9 +293,56 @@ class Acquirer {
 
   struct Round {
     bool acquired = false;
+    bool deferred = false;                  // an older waiter goes first
     std::optional<std::size_t> busy_fixed;  // slot of the fixed lock to block on
     Conflict conflict;
   };
+
+  // ---- waiting intents (intent.hpp) ----
+
+  // The first lock of the fixed set that an older waiter has marked, while
+  // this request still defers to intents.
+  std::optional<std::size_t> older_waiter_first() {
+    // A single attempt (-n) never waits, so it never queues behind anyone:
+    // like the Rust harness's own non-blocking tries, it may win a race.
+    if (!opt_.fair || single_attempt()) return std::nullopt;
+    auto now = Clock::now();
+    if (deferring_since_ && now - *deferring_since_ >= opt_.defer_limit) return std::nullopt;
+    for (auto i : fixed_) {
+      if (has_older_intent(table_[i].fd.get(), ticket_)) {
+        if (!deferring_since_) deferring_since_ = now;
+        return i;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Marks every lock of the fixed set with this request's intent, once.
+  Status declare_intents() {
+    if (!opt_.fair || intents_declared_) return {};
+    intents_declared_ = true;
+    for (auto i : fixed_) {
+      if (auto st = declare_intent(table_[i].fd.get(), ticket_, table_[i].spec.path); !st) {
+        return st;
+      }
+    }
+    return {};
+  }
+
+  void withdraw_intents() {
+    if (!intents_declared_) return;
+    for (auto i : fixed_)
+      withdraw_intent(table_[i].fd.get(), ticket_);
+    intents_declared_ = false;
+  }
+
+  // Lets the older waiter take its set: a short sleep, then look again.
+  void defer() {
+    auto wake = next_wake(k_defer_poll);
+    ::poll(nullptr, 0,
+           static_cast<int>(
+               std::chrono::ceil<std::chrono::milliseconds>(wake.value_or(k_defer_poll)).count()));
+  }
 
   void plan() {
     std::vector<LockSpec> fixed = req_.fixed;
@@ -320,6 +376,11 @@ class Acquirer {
 
   Result<Round> attempt() {
     Round round;
+    if (auto older = older_waiter_first()) {
+      round.deferred = true;
+      round.conflict.busy.push_back(BusyLock{table_[*older].spec.path, table_[*older].spec.mode});
+      return round;
+    }
     for (auto i : fixed_) {
       auto got = table_.try_take(i, table_[i].spec.mode);
       if (!got) return release_with(got.error());
@@ -375,8 +436,11 @@ class Acquirer {
   }
 
   [[nodiscard]] bool expired() const {
-    if (opt_.timeout.limit && *opt_.timeout.limit <= std::chrono::nanoseconds::zero()) return true;
+    if (single_attempt()) return true;
     return deadline_ && Clock::now() >= *deadline_;
+  }
+  [[nodiscard]] bool single_attempt() const {
+    return opt_.timeout.limit && *opt_.timeout.limit <= std::chrono::nanoseconds::zero();
   }
   // Strictly after a finite, non-zero deadline (a single attempt has none).
   [[nodiscard]] bool past_deadline() const { return deadline_ && Clock::now() > *deadline_; }
@@ -430,6 +494,7 @@ class Acquirer {
   }
 
   Result<AcquireOutcome> finish() {
+    withdraw_intents();
     AcquireOutcome out;
     out.acquired = true;
     // Probed-but-unchosen locks are dropped; chosen ones are kept in the
@@ -502,6 +567,9 @@ class Acquirer {
   bool watching_ = false;
   UniqueFd queue_;
   bool queued_ = false;
+  Ticket ticket_ = new_ticket();
+  bool intents_declared_ = false;
+  std::optional<Clock::time_point> deferring_since_;
 };
 
 }  // namespace

@@ -89,6 +89,11 @@ struct AcquireOptions {
   // held. The handler must be installed without SA_RESTART, so a blocking
   // flock or poll returns EINTR and the flag is seen at once.
   const volatile std::sig_atomic_t* interrupted = nullptr;
+  // Waiting intents (intent.hpp): a request that has to wait marks its
+  // locks, and later requests let it in first, each for at most
+  // `defer_limit` in all, so an intent nobody acts on cannot stall them.
+  bool fair = true;
+  std::chrono::milliseconds defer_limit{1000};
 };
 
 struct AcquireOutcome {
