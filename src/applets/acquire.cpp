@@ -37,6 +37,7 @@ struct Options {
   bool nonblock = false;
   bool no_pin = false;
   bool no_fork = false;
+  bool wait_descendants = false;
   std::optional<unsigned> conflict_exit_code;
   std::vector<std::string> command;
 };
@@ -61,6 +62,9 @@ void declare(OptionTable& t, Options& o) {
       .excluding("--timeout");
   t.flag("--no-pin", o.no_pin, "do not pin COMMAND to the reserved CPUs");
   t.flag("--no-fork", o.no_fork, "exec COMMAND in place, handing it the lock fds");
+  t.flag("--wait-descendants", o.wait_descendants,
+         "when COMMAND exits, keep the locks until the processes it left behind exit "
+         "(default: end them, SIGTERM then SIGKILL after 1s)");
   t.value("--conflict-exit-code", "N", o.conflict_exit_code,
           "exit with N when the locks cannot be had in time (default 75)")
       .with_range(0, 255);
@@ -248,7 +252,11 @@ Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o, co
   return acquire_locks(plan.request, opts);
 }
 
-CommandSpec command_of(const Options& o, const LockPlan& plan, const Acquired& held) {
+// The command's environment carries the lock space this run used, so a Rust
+// harness or a nested ktstr started by it (they read only the environment)
+// locks the same files, whatever flag or config file chose them here.
+CommandSpec command_of(const Options& o, const Settings& s, const LockPlan& plan,
+                       const Acquired& held) {
   std::vector<unsigned> cpus = plan.fixed_cpus;
   cpus.insert(cpus.end(), held.dynamic_cpus.begin(), held.dynamic_cpus.end());
   std::sort(cpus.begin(), cpus.end());
@@ -257,6 +265,9 @@ CommandSpec command_of(const Options& o, const LockPlan& plan, const Acquired& h
   if (plan.pin) command.pin_cpus = cpus;
   if (!cpus.empty()) command.env.emplace_back("KTSTR_CPUS", format_cpu_list(cpus));
   command.env.emplace_back("KTSTR_LOCKS", joined_paths(held.locks));
+  command.leftovers = o.wait_descendants ? Leftovers::wait : Leftovers::end;
+  command.env.emplace_back("KTSTR_LOCK_DIR", s.lock_dir);
+  if (!s.cache_dir.empty()) command.env.emplace_back("KTSTR_CACHE_DIR", s.cache_dir);
   return command;
 }
 
@@ -283,7 +294,7 @@ Result<Exit> run(const Options& o, Context& ctx) {
     for (const auto& l : held->locks)
       ctx.info(fmt::format("holding {} ({})", l.path, lock_mode_name(l.mode)));
   }
-  CommandSpec command = command_of(o, *plan, *held);
+  CommandSpec command = command_of(o, s, *plan, *held);
   if (o.no_fork) {
     std::vector<int> fds;
     for (const auto& l : held->locks)
@@ -292,8 +303,8 @@ Result<Exit> run(const Options& o, Context& ctx) {
     return Unexpected(exec_in_place(command, fds));
   }
   auto status_code = run_supervised(command, [&] { close_spare(*held); });
-  // Release the moment the command ends, before anything else: grandchildren
-  // it left behind hold no lock fd and do not keep the locks.
+  // The command and what it left behind have ended (or, with
+  // --wait-descendants, exited): release before anything else.
   release(*held);
   if (!status_code) return Unexpected(status_code.error());
   return exit_matching(*status_code);
@@ -316,8 +327,10 @@ constexpr AppletDoc k_doc{
         "By default acquire forks: COMMAND runs without any lock descriptor while acquire "
         "holds the locks, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to "
         "it, and exits with its status, or dies of the same signal. The locks are released "
-        "the moment COMMAND exits, even if its children live on. COMMAND is killed if "
-        "acquire is. With --no-fork, acquire execs COMMAND, which inherits the lock fds.\n\n"
+        "once COMMAND has exited and the processes it left behind have been ended "
+        "(SIGTERM, then SIGKILL after 1s; with --wait-descendants, once they have exited). "
+        "COMMAND is killed if acquire is. With --no-fork, acquire execs COMMAND, which inherits "
+        "the lock fds.\n\n"
         "COMMAND runs pinned to the reserved CPUs (those of --cpu, --cpus and --llc) unless "
         "--no-pin, with KTSTR_CPUS (the CPU list) and KTSTR_LOCKS (the lock files, "
         "colon-separated) in its environment.\n\n"

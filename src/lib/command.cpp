@@ -104,6 +104,7 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
   dfl_chld.sa_handler = SIG_DFL;
   struct sigaction inherited_chld {};
   ::sigaction(SIGCHLD, &dfl_chld, &inherited_chld);
+  become_subreaper();
   pid_t parent = ::getpid();
   // vfork: the child borrows this process's memory until it execs, so
   // starting the command copies no page tables, and the child's failure to
@@ -166,8 +167,14 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
     }
   }
   g_child = 0;
+  // With the forwarder still installed (and nobody to forward to), ending
+  // the leftovers is not cut short by a signal; it takes the grace at most.
+  if (command.leftovers == Leftovers::end)
+    settle_descendants(Leftovers::end, command.leftover_grace);
   for (std::size_t i = 0; i < k_forwarded.size(); ++i)
     ::sigaction(k_forwarded[i], &saved[i], nullptr);
+  if (command.leftovers == Leftovers::wait)
+    settle_descendants(Leftovers::wait, command.leftover_grace);
   ::sigaction(SIGCHLD, &inherited_chld, nullptr);
   if (report.step == static_cast<int>(ChildStep::pin)) {
     return fail_errno("cannot pin the command to its CPUs", report.err);

@@ -2,12 +2,14 @@
 // or exec'd in place (--no-fork).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "descendants.hpp"
 #include "error.hpp"
 #include "exit.hpp"
 
@@ -17,11 +19,14 @@ struct CommandSpec {
   std::vector<std::string> argv;                         // argv[0] is looked up in $PATH
   std::vector<unsigned> pin_cpus;                        // empty: leave the affinity alone
   std::vector<std::pair<std::string, std::string>> env;  // set in the command's environment
+  // What happens to processes the command leaves behind (descendants.hpp).
+  Leftovers leftovers = Leftovers::end;
+  std::chrono::milliseconds leftover_grace{1000};
 };
 
 // Forks and execs the command, then waits for it while forwarding SIGINT,
-// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it. Returns its wait(2)
-// status. The child:
+// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it, then settles what it
+// left behind (`leftovers`). Returns its wait(2) status. The child:
 //  - holds no lock fd: every lock fd is O_CLOEXEC;
 //  - dies with us: PR_SET_PDEATHSIG(SIGKILL), so no command outlives the
 //    process holding its locks, even when that process is SIGKILLed;
