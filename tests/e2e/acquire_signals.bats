@@ -138,12 +138,11 @@ EOF
   flock -n -x "$T/f" true
 }
 
-@test "the locks are released when the command exits, even if its children live on" {
+@test "when the command exits, its leftover children are ended, then the locks are released" {
   ktstr_run 0 acquire --path "$T/f" -- sh -c 'sleep 600 </dev/null >/dev/null 2>&1 3>&- & echo $! >"$1/gc"' sh "$T"
   gc=$(cat "$T/gc")
-  [ -e "/proc/$gc" ]
+  pid_ended "$gc"
   flock -n -x "$T/f" true
-  kill "$gc"
 }
 
 @test "the command is pinned to exactly the acquired CPUs, with KTSTR_CPUS and KTSTR_LOCKS" {
