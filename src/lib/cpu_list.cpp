@@ -16,7 +16,7 @@ constexpr unsigned k_max_cpu = 1u << 16;
 Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return fail(ExitCode::usage, fmt::format("bad cpu list {}: {}", quote(text), why),
-                "use e.g. 3 or 0-3,8");
+                "use e.g. 3, 0-3,8 or 0-15:2");
   };
   std::vector<unsigned> cpus;
   std::string_view rest = trim(text);
@@ -25,13 +25,23 @@ Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
     std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (comma != std::string_view::npos && rest.empty()) return bad("trailing comma");
+    // taskset(1)'s stride: "0-15:2" is every other CPU of 0-15.
+    auto colon = item.find(':');
+    std::optional<std::uint64_t> stride = 1;
+    if (colon != std::string_view::npos) {
+      stride = parse_u64(item.substr(colon + 1));
+      item = item.substr(0, colon);
+      if (!stride || *stride == 0 || item.find('-') == std::string_view::npos) {
+        return bad(fmt::format("{} is not a range with a stride", quote(item)));
+      }
+    }
     auto dash = item.find('-');
     auto first = parse_u64(item.substr(0, dash));
     auto last = dash == std::string_view::npos ? first : parse_u64(item.substr(dash + 1));
     if (!first || !last) return bad(fmt::format("{} is not a number or range", quote(item)));
     if (*first > *last) return bad(fmt::format("range {} runs backwards", quote(item)));
     if (*last >= k_max_cpu) return bad(fmt::format("cpu {} is out of range", *last));
-    for (auto c = *first; c <= *last; ++c)
+    for (auto c = *first; c <= *last; c += *stride)
       cpus.push_back(static_cast<unsigned>(c));
   }
   std::sort(cpus.begin(), cpus.end());

@@ -22,6 +22,15 @@ TEST(ParseCpuList, SinglesAndRanges) {
   EXPECT_EQ(parsed("0-1,4-5,10"), (Cpus{0, 1, 4, 5, 10}));
 }
 
+TEST(ParseCpuList, TasksetStride) {
+  EXPECT_EQ(parsed("0-15:2"), (Cpus{0, 2, 4, 6, 8, 10, 12, 14}));
+  EXPECT_EQ(parsed("1-7:3,9"), (Cpus{1, 4, 7, 9}));
+  EXPECT_EQ(parsed("4-4:5"), (Cpus{4}));
+  for (std::string_view bad : {"0-15:0", "3:2", "0-15:", "0-15:x", "0-15:2:2", ":2"}) {
+    EXPECT_FALSE(parse_cpu_list(bad).has_value()) << bad;
+  }
+}
+
 TEST(ParseCpuList, SortedWithoutDuplicates) {
   EXPECT_EQ(parsed("8,0-3"), (Cpus{0, 1, 2, 3, 8}));
   EXPECT_EQ(parsed("3,3,3"), (Cpus{3}));

@@ -33,6 +33,16 @@ TEST(ParseDuration, Units) {
   EXPECT_EQ(parsed("86400s"), 24h);
 }
 
+TEST(ParseDuration, MoreUnitsAndCompounds) {
+  EXPECT_EQ(parsed("250us"), 250us);
+  EXPECT_EQ(parsed("5min"), 5min);
+  EXPECT_EQ(parsed("2d"), 48h);
+  EXPECT_EQ(parsed("1h30m"), 90min);
+  EXPECT_EQ(parsed("1d2h3m4s5ms6us"), 26h + 3min + 4s + 5ms + 6us);
+  EXPECT_EQ(parsed("1m30s"), 90s);
+  EXPECT_EQ(parsed("1.5h30m"), 2h);
+}
+
 TEST(ParseDuration, BareNumberIsSeconds) {
   EXPECT_EQ(parsed("0.5"), 500ms);
   EXPECT_EQ(parsed("10"), 10s);
@@ -59,9 +69,10 @@ TEST(ParseDuration, InfAndForeverMeanNoLimit) {
 
 TEST(ParseDuration, RejectsEverythingElse) {
   for (std::string_view bad :
-       {"",      "s",   "ms", "1.2.3", "-1",   "-1s",  "+1",   "1e3",  "1E3",  "5x",   " 5s",
-        "5s ",   "5 s", "5S", "5sec",  "5min", "5d",   "5us",  "5ns",  "INF",  "Inf",  "infinity",
-        "never", "nan", ".",  ".s",    "1..2", "5ms5", "5h1m", "0x10", "1,5s", "\t5s", "5s\n"}) {
+       {"",     "s",    "ms",   "1.2.3",    "-1",    "-1s",  "+1",     "1e3", "1E3",
+        "5x",   " 5s",  "5s ",  "5 s",      "5S",    "5sec", "5mins",  "5D",  "5us5",
+        "5ns",  "INF",  "Inf",  "infinity", "never", "nan",  ".",      ".s",  "1..2",
+        "5ms5", "1h30", "0x10", "1,5s",     "\t5s",  "5s\n", "1h 30m", "h1",  "1.5.m"}) {
     auto d = parse_duration(bad);
     EXPECT_FALSE(d.has_value()) << "'" << bad << "' was accepted";
     if (!d) {
