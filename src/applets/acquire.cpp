@@ -38,8 +38,11 @@ struct Options {
   bool no_pin = false;
   bool no_fork = false;
   bool wait_descendants = false;
+  bool close = false;  // flock(1)'s -o: the command never gets lock fds anyway
   std::optional<unsigned> conflict_exit_code;
+  std::optional<std::string> shell_command;  // -c
   std::vector<std::string> command;
+  bool command_after_dashes = false;
 };
 
 void declare(OptionTable& t, Options& o) {
@@ -56,19 +59,54 @@ void declare(OptionTable& t, Options& o) {
   t.value("--cache", "KEY", o.cache_keys, "lock the cache entry KEY")
       .with_hint(ValueHint::cache_key);
   t.value("--path", "FILE", o.paths, "lock FILE (created if missing)").with_hint(ValueHint::file);
-  t.flag("--shared", o.shared, "take --llc, --cache and --path locks shared (LOCK_SH)");
-  t.value("--timeout", "DUR", o.timeout, "give up after DUR (250ms, 1.5s, 5m, inf; 0 = one try)");
-  t.flag("-n,--nonblock", o.nonblock, "fail at once if any lock is busy (--timeout 0)")
+  t.flag_setting("-s,--shared", o.shared, true,
+                 "take --llc, --cache and --path locks shared (LOCK_SH)");
+  t.flag_setting("-x,--exclusive", o.shared, false,
+                 "take them exclusive (LOCK_EX, the default); of -s and -x the last wins");
+  t.value("-w,--wait,--timeout", "DUR", o.timeout,
+          "give up after DUR (250ms, 1.5s, 1h30m, inf; a bare number is seconds; 0 = one try)");
+  t.flag("-n,--nb,--nonblock", o.nonblock, "fail at once if any lock is busy (--timeout 0)")
       .excluding("--timeout");
   t.flag("--no-pin", o.no_pin, "do not pin COMMAND to the reserved CPUs");
-  t.flag("--no-fork", o.no_fork, "exec COMMAND in place, handing it the lock fds");
+  t.flag("-F,--no-fork", o.no_fork, "exec COMMAND in place, handing it the lock fds");
+  t.flag("-o,--close", o.close, "accepted for flock(1) users: COMMAND never gets lock fds");
+  t.value("-c,--command", "CMD", o.shell_command, "run the shell command CMD with sh -c");
   t.flag("--wait-descendants", o.wait_descendants,
          "when COMMAND exits, keep the locks until the processes it left behind exit "
          "(default: end them, SIGTERM then SIGKILL after 1s)");
-  t.value("--conflict-exit-code", "N", o.conflict_exit_code,
+  t.value("-E,--conflict-exit-code", "N", o.conflict_exit_code,
           "exit with N when the locks cannot be had in time (default 75)")
       .with_range(0, 255);
-  t.command(o.command, "the command to run while the locks are held");
+  t.command(o.command, "the command to run while the locks are held")
+      .noting_dashes(o.command_after_dashes);
+}
+
+// flock(1)'s forms: `acquire FILE COMMAND...` when no request is given and
+// no "--" comes first, and `-c 'shell command'`. Returns the command to run.
+Result<std::vector<std::string>> command_and_bare_path(Options& o) {
+  bool any_request = !o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.cache_keys.empty() ||
+                     !o.paths.empty();
+  std::vector<std::string> command = o.command;
+  if (!any_request && !o.command_after_dashes && !command.empty()) {
+    o.paths.push_back(command.front());
+    command.erase(command.begin());
+    // flock FILE -c 'shell command'
+    if (command.size() == 2 && (command[0] == "-c" || command[0] == "--command")) {
+      o.shell_command = command[1];
+      command.clear();
+    }
+  }
+  if (o.shell_command) {
+    if (!command.empty()) {
+      return fail(ExitCode::usage, "-c and a COMMAND cannot both be given",
+                  "put the whole command in -c, or drop -c");
+    }
+    return std::vector<std::string>{"sh", "-c", *o.shell_command};
+  }
+  if (command.empty()) {
+    return fail(ExitCode::usage, "no COMMAND given", "put the command after the requests and --");
+  }
+  return command;
 }
 
 AcquireRequests requests_of(const Options& o, const Settings& s) {
@@ -271,7 +309,11 @@ CommandSpec command_of(const Options& o, const Settings& s, const LockPlan& plan
   return command;
 }
 
-Result<Exit> run(const Options& o, Context& ctx) {
+Result<Exit> run(const Options& given, Context& ctx) {
+  Options o = given;
+  auto argv = command_and_bare_path(o);
+  if (!argv) return Unexpected(argv.error());
+  o.command = std::move(*argv);
   auto settings = ctx.settings();
   if (!settings) return Unexpected(settings.error());
   const Settings& s = **settings;
@@ -282,8 +324,14 @@ Result<Exit> run(const Options& o, Context& ctx) {
   if (!plan) return Unexpected(plan.error());
   if (auto st = prepare_dirs(*plan); !st) return Unexpected(st.error());
 
+  auto started = std::chrono::steady_clock::now();
   auto outcome = wait_for_locks(*plan, o, s, ctx);
   if (!outcome) return Unexpected(outcome.error());
+  if (ctx.verbose()) {
+    // As flock(1) --verbose says it.
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    ctx.info(fmt::format("getting the locks took {:.6f} seconds", took.count()));
+  }
   if (outcome->interrupted) return k_interrupted_exit;
   if (!outcome->acquired) {
     report_conflict(outcome->conflict, o, ctx);

@@ -60,6 +60,13 @@ CLI::Option* bind(CLI::App& app, const OptionSpec& spec) {
   CLI::Option* opt = std::visit(
       Overloaded{
           [&](bool* t) { return app.add_flag(spec.names, *t, spec.help); },
+          [&](BoolSetter t) {
+            // Triggered as parsed, so of two setters the last one given wins.
+            return app
+                .add_flag_callback(
+                    spec.names, [t] { *t.target = t.value; }, spec.help)
+                ->trigger_on_parse();
+          },
           [&](std::string* t) { return app.add_option(spec.names, *t, spec.help); },
           [&](std::optional<std::string>* t) {
             return app.add_option_function<std::string>(
@@ -107,6 +114,8 @@ CLI::Option* bind(CLI::App& app, const OptionSpec& spec) {
   if (spec.required) opt->required();
   if (!spec.choices.empty()) opt->check(CLI::IsMember(spec.choices));
   if (spec.repeatable && !spec.positional) opt->allow_extra_args(false);
+  // A repeated option: the last one wins, as in flock(1) and GNU tools.
+  if (!spec.repeatable) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   if (spec.present != nullptr) opt->expected(0, 1);
   return opt;
 }
@@ -189,6 +198,59 @@ std::optional<std::string> first_unknown_option(const CLI::App& app, int argc, c
   return std::nullopt;
 }
 
+// "unknown option '--jsn'; did you mean '--json'?"
+std::string unknown_option(const CLI::App& app, std::string_view arg) {
+  std::string name(arg.substr(0, arg.find('=')));
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const auto& l : opt->get_lnames())
+      names.push_back("--" + l);
+    for (const auto& s : opt->get_snames())
+      names.push_back("-" + s);
+  }
+  std::vector<std::string_view> views(names.begin(), names.end());
+  std::string line = fmt::format("unknown option {}", quote(name));
+  if (auto near = nearest(name, views)) line += fmt::format("; did you mean {}?", quote(*near));
+  return line;
+}
+
+// The text after "PREFIX" in a CLI11 message, or the whole message.
+std::string_view after(std::string_view what, std::string_view prefix) {
+  auto at = what.find(prefix);
+  return at == std::string_view::npos ? what : what.substr(at + prefix.size());
+}
+
+// CLI11's wording never reaches the user: each parse error is said again in
+// ours, naming the option or argument at fault.
+std::string plain_words(const CLI::App& app, const CLI::ParseError& e) {
+  std::string_view what = e.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    std::string_view extras = after(what, ": ");
+    std::string_view first = extras.substr(0, extras.find(' '));
+    if (first.starts_with('-')) return unknown_option(app, first);
+    return fmt::format("unexpected argument {}", quote(first));
+  }
+  if (dynamic_cast<const CLI::ExcludesError*>(&e) != nullptr) {
+    auto at = what.find(" excludes ");
+    if (at != std::string_view::npos) {
+      return fmt::format("{} and {} cannot be used together", what.substr(0, at),
+                         what.substr(at + 10));
+    }
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+    auto colon = what.find(':');
+    if (colon != std::string_view::npos && what.starts_with('-')) {
+      return fmt::format("{} needs a value", what.substr(0, colon));
+    }
+  }
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    if (what.ends_with(" is required")) {
+      return fmt::format("missing {}", what.substr(0, what.size() - 12));
+    }
+  }
+  return lowercase_first(std::string(what));
+}
+
 // Parses argv into `app`. Returns the exit code when parsing ends the run
 // (--help, --version, a usage error), nullopt when the applet should run.
 std::optional<int> parse_args(CLI::App& app, std::string_view who, int argc, char** argv) {
@@ -202,11 +264,11 @@ std::optional<int> parse_args(CLI::App& app, std::string_view who, int argc, cha
     return 0;
   } catch (const CLI::RequiredError& e) {
     if (auto unknown = first_unknown_option(app, argc, argv)) {
-      return usage_error(who, fmt::format("unknown option {}", quote(*unknown)));
+      return usage_error(who, unknown_option(app, *unknown));
     }
-    return usage_error(who, lowercase_first(e.what()));
+    return usage_error(who, plain_words(app, e));
   } catch (const CLI::ParseError& e) {
-    return usage_error(who, lowercase_first(e.what()));
+    return usage_error(who, plain_words(app, e));
   }
   return std::nullopt;
 }
@@ -231,10 +293,13 @@ Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globa
     // prefix_command stops at the first argument it does not know: an
     // unknown option before "--" must be an error, not the command.
     if (!rest.empty() && rest.front().starts_with('-') && rest.front() != "--") {
-      return usage_error(who, fmt::format("unknown option {}", quote(rest.front())));
+      return usage_error(who, unknown_option(app, rest.front()));
     }
-    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
-    if (rest.empty()) return usage_error(who, "no COMMAND given");
+    if (!rest.empty() && rest.front() == "--") {
+      rest.erase(rest.begin());
+      if (command->after_dashes != nullptr) *command->after_dashes = true;
+    }
+    // An empty COMMAND is the applet's to judge (acquire -c needs none).
     *std::get<std::vector<std::string>*>(command->target) = std::move(rest);
   }
 

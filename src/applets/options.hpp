@@ -30,9 +30,16 @@ enum class ValueHint {
   cache_key,
 };
 
-using OptionTarget =
-    std::variant<bool*, std::string*, std::optional<std::string>*, std::vector<std::string>*,
-                 std::optional<Duration>*, std::optional<unsigned>*, std::vector<unsigned>*>;
+// A flag that sets a bool shared with another flag to its own value, so
+// that of "-s" and "-x" the one given last wins, as in flock(1).
+struct BoolSetter {
+  bool* target;
+  bool value;
+};
+
+using OptionTarget = std::variant<bool*, std::string*, std::optional<std::string>*,
+                                  std::vector<std::string>*, std::optional<Duration>*,
+                                  std::optional<unsigned>*, std::vector<unsigned>*, BoolSetter>;
 
 struct OptionSpec {
   std::string names;       // "-n,--nonblock"; a positional's is its metavar: "PATH"
@@ -46,8 +53,9 @@ struct OptionSpec {
   bool positional = false;
   bool required = false;
   bool repeatable = false;
-  std::string excludes;     // the names of an option this one cannot go with
-  bool* present = nullptr;  // with_optional_value: set when given, value or not
+  std::string excludes;          // the names of an option this one cannot go with
+  bool* present = nullptr;       // with_optional_value: set when given, value or not
+  bool* after_dashes = nullptr;  // a COMMAND's: set when "--" came before it
 
   OptionSpec& with_hint(ValueHint h) { return hint = h, *this; }
   OptionSpec& with_choices(std::vector<std::string> c) {
@@ -60,12 +68,17 @@ struct OptionSpec {
   // "--watch" alone sets `given` and leaves the value to its default;
   // "--watch 2s" sets both.
   OptionSpec& with_optional_value(bool& given) { return present = &given, *this; }
+  OptionSpec& noting_dashes(bool& seen) { return after_dashes = &seen, *this; }
 };
 
 class OptionTable {
  public:
   OptionSpec& flag(std::string names, bool& target, std::string help) {
     return add(OptionSpec{std::move(names), "", std::move(help), &target});
+  }
+  // A flag that sets `target` to `value`; several may share one target.
+  OptionSpec& flag_setting(std::string names, bool& target, bool value, std::string help) {
+    return add(OptionSpec{std::move(names), "", std::move(help), BoolSetter{&target, value}});
   }
   template <class T>
   OptionSpec& value(std::string names, std::string value_name, T& target, std::string help) {
