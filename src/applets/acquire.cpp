@@ -18,6 +18,7 @@
 #include "lib/lock_set.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
+#include "lib/preflight.hpp"
 #include "lib/proc_locks.hpp"
 #include "lib/same_file.hpp"
 #include "lib/topology.hpp"
@@ -210,37 +211,13 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
   return plan;
 }
 
-// Refused filesystems first (SPEC §3: before any lock file is opened), then
-// the directories, then whether each missing lock file could be created: a
-// request that is refused leaves no lock file behind.
+// SPEC §3's checks before any lock file is opened (lib/preflight.hpp).
 Status prepare_dirs(const Plan& plan) {
-  for (const auto& dir : plan.dirs) {
-    auto probe = probe_fs_of_nearest_existing(dir);
-    if (!probe) return Unexpected(probe.error());
-    if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
-  }
-  // CPU and LLC lock names are distinct by construction; only a --path or
-  // a cache entry can name one of them, or each other, a second time.
-  if (plan.names_files) {
-    if (auto st = refuse_one_file_named_twice(lock_paths_of(plan.request)); !st) return st;
-  }
-  // Only the lock dir and the cache's .locks are ktstr's to create; the
-  // directory of a --path FILE is the caller's, like flock(1)'s.
-  for (const auto& dir : plan.own_dirs) {
-    if (auto st = make_lock_dir(dir); !st) return st;
-  }
-  for (const auto& t : plan.request.fixed) {
-    if (::access(t.path.c_str(), F_OK) == 0) continue;
-    if (errno != ENOENT) {
-      return fail_errno(fmt::format("cannot reach lock file {}", quote(t.path)), errno);
-    }
-    std::string dir = parent_dir(t.path);
-    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-      return fail_errno(fmt::format("cannot create lock file {}", quote(t.path)), errno,
-                        ExitCode::cant_create);
-    }
-  }
-  return {};
+  std::vector<std::string> required;
+  for (const auto& t : plan.request.fixed)
+    required.push_back(t.path);
+  return preflight(
+      {required, lock_paths_of(plan.request), plan.dirs, plan.own_dirs, plan.names_files});
 }
 
 // --timeout wins; otherwise each kind of request brings its configured wait
@@ -360,6 +337,10 @@ Result<int> run(const Options& o, Context& ctx) {
   auto outcome = acquire_locks(plan->request, opts);
   ::sigaction(SIGINT, &old_int, nullptr);
   if (!outcome) return Unexpected(outcome.error());
+  if (ctx.verbose()) {
+    for (const auto& e : outcome->skipped)
+      ctx.warn(e);
+  }
   if (!outcome->acquired) {
     report_conflict(outcome->conflict, o, ctx);
     return static_cast<int>(
