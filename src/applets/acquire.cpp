@@ -164,10 +164,12 @@ Result<Plan> make_plan(const Options& o, const Settings& s, std::optional<Topolo
   }
   for (const auto& key : o.cache_keys) {
     if (auto st = validate_cache_key(key); !st) return Unexpected(st.error());
-    req.fixed.push_back({cache_lock_path(s.cache_dir, key), shared_or_ex});
-    add_dir(plan, cache_locks_dir(s.cache_dir));
-    if (plan.own_dirs.empty() || plan.own_dirs.back() != cache_locks_dir(s.cache_dir)) {
-      plan.own_dirs.push_back(cache_locks_dir(s.cache_dir));
+    auto root = s.cache_root();
+    if (!root) return Unexpected(root.error());
+    req.fixed.push_back({cache_lock_path(*root, key), shared_or_ex});
+    add_dir(plan, cache_locks_dir(*root));
+    if (plan.own_dirs.empty() || plan.own_dirs.back() != cache_locks_dir(*root)) {
+      plan.own_dirs.push_back(cache_locks_dir(*root));
     }
   }
   for (const auto& path : o.paths) {
