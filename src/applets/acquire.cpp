@@ -11,16 +11,13 @@
 #include "applets/applet.hpp"
 #include "lib/command.hpp"
 #include "lib/cpu_list.hpp"
-#include "lib/fs_filter.hpp"
 #include "lib/holders.hpp"
-#include "lib/lock_file.hpp"
 #include "lib/lock_names.hpp"
 #include "lib/lock_set.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
 #include "lib/preflight.hpp"
 #include "lib/proc_locks.hpp"
-#include "lib/same_file.hpp"
 #include "lib/topology.hpp"
 
 namespace ktstr::applet_acquire {

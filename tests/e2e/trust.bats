@@ -238,6 +238,22 @@ race_target() {
   [ ! -e "$T/~" ]
 }
 
+# ---- 10.4 (first part): the path must still name the locked file ----
+
+@test "10.4: a lock file replaced while acquire waited: the new file is locked, not the old one" {
+  harness_hold "$T/f"
+  ktstr_start acquire --path "$T/f" -- sh -c 'touch "$1/ran" && exec sleep 600' sh "$T"
+  wait_until "acquire blocks on the lock" flock_waiting "$KTSTR_PID"
+  rm "$T/f"
+  touch "$T/f"
+  harness_release
+  wait_until "the command runs" test -e "$T/ran"
+  # The file at the path is held: without the recheck acquire would hold the
+  # removed one, and this would get the lock beside it.
+  run flock -n "$T/f" true
+  [ "$status" -eq 1 ]
+}
+
 # ---- 10.8: hostile config files ----
 
 @test "10.8: a config FIFO, device, directory or 2 MiB file is 78 at once; a missing one 66" {
