@@ -14,6 +14,10 @@ setup() {
 }
 
 teardown() {
+  if [ -n "${ROOT_CACHE_WATCHED:-}" ] && [ -e /.cache/ktstr ]; then
+    rm -rf /.cache/ktstr
+    rmdir /.cache 2>/dev/null || true
+  fi
   [ -z "${STOP:-}" ] || touch "$STOP"
   kill_jobs_and_children
   restore_sysctls
@@ -210,6 +214,8 @@ race_target() {
 @test "10.3: no usable HOME: the cache root is a 78 naming KTSTR_CACHE_DIR, CPU locks still work" {
   unset KTSTR_CACHE_DIR XDG_CACHE_HOME
   cd "$T"
+  # What an old version made of an empty HOME; teardown removes it.
+  [ -e /.cache/ktstr ] || ROOT_CACHE_WATCHED=1
   for home in unset "" relative; do
     if [ "$home" = unset ]; then
       run --separate-stderr env -u HOME "$KTSTR" acquire -n --cache k -- true
@@ -222,7 +228,8 @@ race_target() {
     run --separate-stderr env -u HOME "$KTSTR" acquire -n --no-pin --cpu 0 -- true
     [ "$status" -eq 0 ] || { echo "--cpu 0: $status $stderr" >&2; return 1; }
   done
-  [ ! -e "$T/.cache" ] && [ ! -e /.cache/ktstr ]
+  [ ! -e "$T/.cache" ]
+  [ -z "${ROOT_CACHE_WATCHED:-}" ] || [ ! -e /.cache/ktstr ]
 }
 
 @test "10.3: cache_dir = \"~/x\" expands HOME, or is refused without one, never ./~/x" {
