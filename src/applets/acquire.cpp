@@ -13,15 +13,13 @@
 #include "lib/acquire_plan.hpp"
 #include "lib/command.hpp"
 #include "lib/cpu_list.hpp"
-#include "lib/fs_filter.hpp"
 #include "lib/holders.hpp"
-#include "lib/lock_file.hpp"
 #include "lib/lock_names.hpp"
 #include "lib/lock_set.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
+#include "lib/preflight.hpp"
 #include "lib/proc_locks.hpp"
-#include "lib/same_file.hpp"
 #include "lib/topology.hpp"
 
 namespace ktstr::applet_acquire {
@@ -121,40 +119,15 @@ AcquireRequests requests_of(const Options& o, const Settings& s) {
   return r;
 }
 
-// Refused filesystems first (SPEC §3: before any lock file is opened), then
-// the directories, then whether each missing lock file could be created: a
-// request that is refused leaves no lock file behind.
+// SPEC §3's checks before any lock file is opened (lib/preflight.hpp).
 Status prepare_dirs(const LockPlan& plan) {
+  std::vector<std::string> required;
+  for (const auto& t : plan.request.fixed)
+    required.push_back(t.path);
   std::vector<std::string> dirs = plan.ktstr_dirs;
   dirs.insert(dirs.end(), plan.user_dirs.begin(), plan.user_dirs.end());
-  for (const auto& dir : dirs) {
-    auto probe = probe_fs_of_nearest_existing(dir);
-    if (!probe) return Unexpected(probe.error());
-    if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
-  }
-  // CPU and LLC lock names are distinct by construction; only a --path or
-  // a cache entry can name one of them, or each other, a second time.
-  if (plan.may_name_a_file_twice) {
-    if (auto st = refuse_one_file_named_twice(lock_paths_of(plan.request)); !st) return st;
-  }
-  // Only the lock dir and the cache's .locks are ktstr's to create; the
-  // directory of a --path FILE is the caller's, like flock(1)'s.
-  for (const auto& dir : plan.ktstr_dirs) {
-    if (auto st = make_lock_dir(dir); !st) return st;
-  }
-  for (const auto& t : plan.request.fixed) {
-    if (::access(t.path.c_str(), F_OK) == 0) continue;
-    if (errno != ENOENT) {
-      return fail_errno(fmt::format("cannot reach lock file {}", quote(t.path)), errno);
-    }
-    std::string dir = std::filesystem::path(t.path).parent_path().string();
-    if (dir.empty()) dir = ".";
-    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-      return fail_errno(fmt::format("cannot create lock file {}", quote(t.path)), errno,
-                        ExitCode::cant_create);
-    }
-  }
-  return {};
+  return preflight(
+      {required, lock_paths_of(plan.request), dirs, plan.ktstr_dirs, plan.may_name_a_file_twice});
 }
 
 // --timeout wins; otherwise each kind of request brings its configured wait
@@ -331,6 +304,10 @@ Result<Exit> run(const Options& given, Context& ctx) {
     // As flock(1) --verbose says it.
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     ctx.info(fmt::format("getting the locks took {:.6f} seconds", took.count()));
+  }
+  if (ctx.verbose()) {
+    for (const auto& e : outcome->skipped)
+      ctx.warn(e);
   }
   if (outcome->interrupted) return k_interrupted_exit;
   if (!outcome->acquired) {

@@ -50,7 +50,7 @@ Result<int> run(const Options& o, Context& ctx) {
     auto settings = ctx.settings();
     if (!settings) return Unexpected(settings.error());
     targets.emplace_back((*settings)->lock_dir, false);
-    targets.emplace_back(cache_locks_dir((*settings)->cache_dir), false);
+    if (auto root = (*settings)->cache_root()) targets.emplace_back(cache_locks_dir(*root), false);
   }
   auto mounts = read_mountinfo();
   if (!mounts) return Unexpected(mounts.error());

@@ -105,9 +105,10 @@ Status plan_llc(Planner& p, unsigned l) {
 // --cache KEY: {cache_root}/.locks/KEY.lock.
 Status plan_cache(Planner& p, const std::string& key) {
   if (auto st = validate_cache_key(key); !st) return st;
-  const std::string& root = p.settings.cache_dir;
-  p.add({cache_lock_path(root, key), p.requested_mode(), LockKind::cache, 0});
-  add_once(p.plan.ktstr_dirs, cache_locks_dir(root));
+  auto root = p.settings.cache_root();  // an error only now that one is needed
+  if (!root) return Unexpected(root.error());
+  p.add({cache_lock_path(*root, key), p.requested_mode(), LockKind::cache, 0});
+  add_once(p.plan.ktstr_dirs, cache_locks_dir(*root));
   p.plan.may_name_a_file_twice = true;
   return {};
 }

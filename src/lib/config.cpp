@@ -2,6 +2,8 @@
 // so the binary needs no libtomlplusplus at run time).
 #include "config.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -15,7 +17,9 @@
 #define TOML_ENABLE_FORMATTERS 0
 #include <toml++/toml.h>
 
+#include "safe_path.hpp"
 #include "text.hpp"
+#include "unique_fd.hpp"
 
 namespace ktstr {
 
@@ -48,6 +52,16 @@ Result<std::string> get_string(const std::string& source, const std::string& key
                                const toml::node& node) {
   if (auto v = node.value<std::string>(); v && node.is_string()) return *v;
   return config_error(source, node, fmt::format("{} must be a string", quote(key)));
+}
+
+// A path: a NUL (TOML's \u0000) would silently cut it short at open time.
+Result<std::string> get_path(const std::string& source, const std::string& key,
+                             const toml::node& node) {
+  auto v = get_string(source, key, node);
+  if (v && v->find('\0') != std::string::npos) {
+    return config_error(source, node, fmt::format("{} contains a NUL byte", quote(key)));
+  }
+  return v;
 }
 
 Result<Duration> get_duration(const std::string& source, const std::string& key,
@@ -94,8 +108,8 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
     field = std::move(*result);
     return {};
   };
-  if (key == "lock_dir") return assign(cfg.lock_dir, get_string(source, key, node));
-  if (key == "cache_dir") return assign(cfg.cache_dir, get_string(source, key, node));
+  if (key == "lock_dir") return assign(cfg.lock_dir, get_path(source, key, node));
+  if (key == "cache_dir") return assign(cfg.cache_dir, get_path(source, key, node));
   if (key == "timeouts.acquire")
     return assign(cfg.acquire_timeout, get_duration(source, key, node));
   if (key == "timeouts.cache_shared") {
@@ -204,12 +218,71 @@ std::optional<std::string> process_env(std::string_view name) {
 
 namespace {
 
-// "~/x" -> "$HOME/x", as a shell would; other paths are left alone.
-std::string expand_home(const std::string& path, const EnvLookup& env) {
-  if (path == "~" || path.starts_with("~/")) {
-    if (auto home = env("HOME")) return *home + path.substr(1);
+// An environment variable naming a directory counts only when absolute:
+// relative XDG_* variables are ignored, as the XDG spec says, and so is a
+// relative HOME.
+std::optional<std::string> absolute_env(const EnvLookup& env, std::string_view name) {
+  auto v = env(name);
+  if (v && v->starts_with('/')) return v;
+  return std::nullopt;
+}
+
+// "~/x" -> "$HOME/x", as a shell would; without a usable HOME that is a
+// config error, never "./~/x".
+Result<std::string> expand_home(const std::string& path, const std::string& source,
+                                std::string_view key, const EnvLookup& env) {
+  if (path != "~" && !path.starts_with("~/")) return path;
+  if (auto home = absolute_env(env, "HOME")) return *home + path.substr(1);
+  return fail(
+      ExitCode::config,
+      fmt::format("{}: {} {} needs HOME, which is unset or not absolute", source, key, quote(path)),
+      "set HOME, or write an absolute path");
+}
+
+// A relative lock dir or cache root would resolve against each caller's
+// working directory, splitting the lock space.
+Status require_absolute(const std::string& path, std::string_view from, ExitCode code) {
+  if (path.starts_with('/')) return {};
+  return fail(code,
+              fmt::format("{} {} is relative: it would mean a different directory in each "
+                          "working directory",
+                          from, quote(path)),
+              "give an absolute path");
+}
+
+// A regular file of at most 1 MiB: opened O_NONBLOCK so a FIFO cannot hang
+// the open, its type checked on the fd, and never read past the limit.
+constexpr std::size_t k_max_config_size = 1 << 20;
+
+Result<std::string> read_config_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd) return fail_errno("cannot read config file " + quote(path), errno, ExitCode::config);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail_errno("cannot stat config file " + quote(path), errno, ExitCode::config);
   }
-  return path;
+  if (!S_ISREG(st.st_mode)) {
+    return fail(ExitCode::config,
+                fmt::format("config file {} is {}", quote(path), file_type_name(st.st_mode)),
+                "point --config or KTSTR_CONFIG at a regular file");
+  }
+  auto too_big = [&] {
+    return fail(ExitCode::config, fmt::format("config file {} is larger than 1 MiB", quote(path)),
+                "a ktstr config is a few lines; point --config at the right file");
+  };
+  if (static_cast<std::uint64_t>(st.st_size) > k_max_config_size) return too_big();
+  std::string text(k_max_config_size + 1, '\0');
+  std::size_t used = 0;
+  while (used < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("cannot read config file " + quote(path), errno, ExitCode::config);
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > k_max_config_size) return too_big();
+  text.resize(used);
+  return text;
 }
 
 struct ConfigLocation {
@@ -221,9 +294,9 @@ std::optional<ConfigLocation> find_config(const SettingsOverrides& flags, const 
   if (flags.config_file) return ConfigLocation{*flags.config_file, true};
   if (auto p = env("KTSTR_CONFIG")) return ConfigLocation{*p, true};
   std::string user;
-  if (auto xdg = env("XDG_CONFIG_HOME")) {
+  if (auto xdg = absolute_env(env, "XDG_CONFIG_HOME")) {
     user = *xdg + "/ktstr/ktstr.toml";
-  } else if (auto home = env("HOME")) {
+  } else if (auto home = absolute_env(env, "HOME")) {
     user = *home + "/.config/ktstr/ktstr.toml";
   }
   for (const auto& candidate : {user, std::string("/etc/ktstr/ktstr.toml")}) {
@@ -234,39 +307,70 @@ std::optional<ConfigLocation> find_config(const SettingsOverrides& flags, const 
   return std::nullopt;
 }
 
+// flag > environment > file > default, for one directory setting; a
+// relative value is 64 from a flag or the environment, 78 from the file.
+Result<std::optional<std::string>> directory_setting(const std::optional<std::string>& flag,
+                                                     std::string_view flag_name,
+                                                     std::string_view env_name,
+                                                     const std::optional<std::string>& in_file,
+                                                     std::string_view key, const Settings& s,
+                                                     const EnvLookup& env) {
+  std::optional<std::string> value;
+  Status st;
+  if (flag) {
+    value = *flag;
+    st = require_absolute(*value, flag_name, ExitCode::usage);
+  } else if (auto e = env(env_name)) {
+    value = *e;
+    st = require_absolute(*value, env_name, ExitCode::usage);
+  } else if (in_file) {
+    auto expanded = expand_home(*in_file, s.config_path, key, env);
+    if (!expanded) return Unexpected(expanded.error());
+    value = *expanded;
+    st = require_absolute(*value, fmt::format("{}: {}", s.config_path, key), ExitCode::config);
+  }
+  if (!st) return Unexpected(st.error());
+  return value;
+}
+
 }  // namespace
+
+Result<std::string> Settings::cache_root() const {
+  if (cache_dir_problem) return Unexpected(*cache_dir_problem);
+  return cache_dir;
+}
 
 Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env) {
   ConfigFile file;
   Settings s;
   if (auto loc = find_config(flags, env)) {
-    auto text = read_small_file(loc->path);
-    if (!text) {
-      Error e = text.error();
-      e.message = "cannot read config file " + quote(loc->path);
-      if (e.code == ExitCode::os_error) e.code = ExitCode::config;
-      return Unexpected(e);
-    }
+    auto text = read_config_file(loc->path);
+    if (!text) return Unexpected(text.error());
     auto parsed = parse_config(*text, loc->path);
     if (!parsed) return Unexpected(parsed.error());
     file = std::move(*parsed);
     s.config_path = loc->path;
   }
 
-  s.lock_dir = flags.lock_dir          ? *flags.lock_dir
-               : env("KTSTR_LOCK_DIR") ? *env("KTSTR_LOCK_DIR")
-               : file.lock_dir         ? expand_home(*file.lock_dir, env)
-                                       : std::string("/tmp");
-  if (flags.cache_dir) {
-    s.cache_dir = *flags.cache_dir;
-  } else if (auto e = env("KTSTR_CACHE_DIR")) {
-    s.cache_dir = *e;
-  } else if (file.cache_dir) {
-    s.cache_dir = expand_home(*file.cache_dir, env);
-  } else if (auto xdg = env("XDG_CACHE_HOME")) {
+  auto lock_dir = directory_setting(flags.lock_dir, "--lock-dir", "KTSTR_LOCK_DIR", file.lock_dir,
+                                    "lock_dir", s, env);
+  if (!lock_dir) return Unexpected(lock_dir.error());
+  s.lock_dir = lock_dir->value_or("/tmp");
+  auto cache_dir = directory_setting(flags.cache_dir, "--cache-dir", "KTSTR_CACHE_DIR",
+                                     file.cache_dir, "cache_dir", s, env);
+  if (!cache_dir) return Unexpected(cache_dir.error());
+  if (*cache_dir) {
+    s.cache_dir = **cache_dir;
+  } else if (auto xdg = absolute_env(env, "XDG_CACHE_HOME")) {
     s.cache_dir = *xdg + "/ktstr/kernels";
+  } else if (auto home = absolute_env(env, "HOME")) {
+    s.cache_dir = *home + "/.cache/ktstr/kernels";
   } else {
-    s.cache_dir = env("HOME").value_or("") + "/.cache/ktstr/kernels";
+    // Only an error for what needs the cache root (Settings::cache_root).
+    s.cache_dir_problem = Error{ExitCode::config,
+                                "no cache root: HOME is unset or not absolute, and neither "
+                                "KTSTR_CACHE_DIR nor XDG_CACHE_HOME is set",
+                                0, "set KTSTR_CACHE_DIR to an absolute path"};
   }
   using namespace std::chrono_literals;
   s.acquire_timeout = file.acquire_timeout.value_or(Duration::forever());

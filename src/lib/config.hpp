@@ -35,8 +35,11 @@ std::span<const std::string_view> config_keys();
 Result<ConfigFile> parse_config(std::string_view text, const std::string& source);
 
 struct Settings {
-  std::string lock_dir;
-  std::string cache_dir;
+  std::string lock_dir;   // absolute
+  std::string cache_dir;  // absolute, or "" when there is none (cache_dir_problem)
+  // Why there is no cache root (no usable HOME, no KTSTR_CACHE_DIR or
+  // XDG_CACHE_HOME): an error only for what needs it.
+  std::optional<Error> cache_dir_problem;
   // For CPU, LLC and --path requests; cache entries have their own two.
   Duration acquire_timeout;
   Duration cache_shared_timeout;
@@ -45,6 +48,9 @@ struct Settings {
   int conflict_exit_code = 75;
   bool pin = true;
   std::string config_path;  // the file that was loaded, or "" for none
+
+  // The cache root, or the config error saying why there is none.
+  [[nodiscard]] Result<std::string> cache_root() const;
 };
 
 struct SettingsOverrides {
@@ -59,7 +65,9 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 std::optional<std::string> process_env(std::string_view name);
 
 // Resolves every setting. Errors: no_input (a named config file is missing),
-// no_perm, config (bad file contents).
+// no_perm, usage (a relative --lock-dir/--cache-dir or KTSTR_LOCK_DIR/
+// KTSTR_CACHE_DIR), config (bad file contents, a relative directory in it,
+// a config file that is not a regular file of at most 1 MiB).
 Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env);
 
 }  // namespace ktstr

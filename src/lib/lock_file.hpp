@@ -1,6 +1,7 @@
 // Opening lock files and taking flock(2) on them (SPEC §3 open policy).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "error.hpp"
@@ -17,18 +18,35 @@ enum class CreateMode { open_existing, create_if_missing };
 //    by accident.
 //  - O_NOFOLLOW: a symlink planted at the final component is refused (ELOOP),
 //    not followed into someone else's file.
-//  - O_NONBLOCK: opening a FIFO or a device never blocks; anything that is not
-//    a regular file is then refused after fstat.
+//  - A FIFO, device or socket at the path is recognised by lstat before any
+//    open (opening a device has side effects) and refused; O_NONBLOCK keeps
+//    one swapped in after that check from blocking the open, and fstat then
+//    refuses it.
 //  - Created files get mode 0666 whatever the umask (fchmod after create) so
 //    the Rust harness, which opens them read-write, can use them too.
 // Errors: no_input (missing, open_existing), cant_create (creation failed),
-// no_perm, os_error; a non-regular file is cant_create with the file type.
+// no_perm (naming the owner, the mode and the remedy when another user made
+// the file private), os_error (EMFILE: naming the fd limit); a non-regular
+// file is cant_create with the file type.
 Result<UniqueFd> open_lock_file(const std::string& path, CreateMode create);
 
-// Creates `dir` and its missing parents; directories it creates get mode
-// 1777 like /run/lock, since the lock dir is a meeting point for every user.
-// Errors: cant_create / no_perm with the first directory that failed.
+// Creates `dir` and its missing parents without a window (open_dir_walk in
+// safe_path.hpp); `dir` itself, when created here, gets mode 1777 like
+// /run/lock, since the lock dir is a meeting point for every user.
+// Errors: those of open_dir_walk.
 Status make_lock_dir(const std::string& dir);
+
+// Whether `path` still names the file open on `fd` (same device and inode,
+// not unlinked). After a flock, false means the file was removed or replaced
+// meanwhile, and the lock guards nothing anyone else will open.
+Result<bool> still_named_by(int fd, const std::string& path);
+
+// Raises the soft RLIMIT_NOFILE, up to the hard limit, so that `count` more
+// files can be opened; does nothing when there is room already.
+void make_room_for_fds(std::size_t count);
+
+// EMFILE on `path`: names the soft and hard limits and how to raise them.
+Error fd_limit_error(const std::string& path);
 
 enum class TryLock { acquired, busy };
 

@@ -110,7 +110,8 @@ Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
   });
   if (!st) return Unexpected(st.error());
 
-  std::string cache_dir = cache_locks_dir(cache_root);
+  // No cache root (no usable HOME): "" lists nothing.
+  std::string cache_dir = cache_root.empty() ? std::string() : cache_locks_dir(cache_root);
   st = scan_dir(cache_dir, *mounts, index, resolver, [&](std::string_view name) -> LockRow* {
     auto key = parse_cache_lock_name(name);
     if (!key) return nullptr;

@@ -18,9 +18,11 @@ std::string cpu_lock_path(const std::string& lock_dir, unsigned cpu);
 std::string cache_locks_dir(const std::string& cache_root);
 std::string cache_lock_path(const std::string& cache_root, std::string_view key);
 
-// A cache key is non-empty, has no '/', '\\' or NUL, no "..", is not "." and
-// does not start with ".tmp-" (the cache's own staging names).
-// Errors: ExitCode::usage naming the key and the rule it breaks.
+// SPEC §3: a cache key is 1-200 bytes of printable characters (well-formed
+// UTF-8, no control characters), without '/', '\\' or ':' (':' separates
+// KTSTR_LOCKS), not starting with '.' (hidden files, the cache's ".tmp-"
+// staging names, "." and "..").
+// Errors: ExitCode::usage naming the key (cut short) and the rule it breaks.
 Status validate_cache_key(std::string_view key);
 
 struct ParsedLockName {

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "cpu_picker.hpp"
 #include "intent.hpp"
 #include "lock_file.hpp"
@@ -38,14 +40,25 @@ struct Slot {
   LockSpec spec;  // its mode: the strongest any request wants
   UniqueFd fd;
   bool held = false;
-  bool required = false;  // part of the fixed set, or chosen for --cpus
+  bool required = false;          // part of the fixed set, or chosen for --cpus
+  std::optional<Error> unusable;  // a --cpus candidate's file that could not be opened
 };
+
+// How often a lock file may be found replaced right after it was locked
+// before the request gives up.
+constexpr int k_max_replaced = 8;
+
+// A --cpus candidate whose lock file is not a regular file or not ours to
+// open is skipped; any other failure fails the request.
+bool skippable(const Slot& s, const Error& e) {
+  return !s.required && (e.code == ExitCode::cant_create || e.code == ExitCode::no_perm);
+}
 
 class LockTable {
  public:
   std::size_t add(const LockSpec& spec) {
     auto [it, inserted] = index_.try_emplace(spec.path, slots_.size());
-    if (inserted) slots_.push_back(Slot{spec, UniqueFd(), false, false});
+    if (inserted) slots_.push_back(Slot{spec, UniqueFd(), false, false, std::nullopt});
     Slot& s = slots_[it->second];
     if (spec.mode == LockMode::exclusive) s.spec.mode = LockMode::exclusive;
     return it->second;
@@ -57,6 +70,7 @@ class LockTable {
   // opened: a FIFO, directory or symlink planted at one path of the set
   // refuses the request before any lock file of it is created.
   Status open_all() {
+    make_room_for_fds(slots_.size());
     std::vector<Slot*> missing;
     for (auto& s : slots_) {
       auto fd = open_lock_file(s.spec.path, CreateMode::open_existing);
@@ -64,14 +78,21 @@ class LockTable {
         s.fd = std::move(*fd);
       } else if (fd.error().sys_errno == ENOENT) {
         missing.push_back(&s);
+      } else if (skippable(s, fd.error())) {
+        s.unusable = fd.error();
       } else {
         return Unexpected(fd.error());
       }
     }
     for (Slot* s : missing) {
       auto fd = open_lock_file(s->spec.path, CreateMode::create_if_missing);
-      if (!fd) return Unexpected(fd.error());
-      s->fd = std::move(*fd);
+      if (fd) {
+        s->fd = std::move(*fd);
+      } else if (skippable(*s, fd.error())) {
+        s->unusable = fd.error();
+      } else {
+        return Unexpected(fd.error());
+      }
     }
     // Two names of one file (a/x and a//x, a --path naming a CPU lock) are
     // two open file descriptions, whose flocks conflict with each other
@@ -79,6 +100,7 @@ class LockTable {
     // could never be had and the wait would never end. Refuse it instead.
     std::map<std::pair<dev_t, ino_t>, const Slot*> seen;
     for (const auto& s : slots_) {
+      if (s.unusable) continue;
       struct stat st {};
       if (::fstat(s.fd.get(), &st) != 0)
         return fail_errno("cannot stat " + quote(s.spec.path), errno);
@@ -96,10 +118,33 @@ class LockTable {
   Result<bool> try_take(std::size_t i, LockMode mode) {
     Slot& s = slots_[i];
     if (s.held) return true;
-    auto r = try_flock(s.fd.get(), mode, s.spec.path);
-    if (!r) return Unexpected(r.error());
-    s.held = *r == TryLock::acquired;
-    return s.held;
+    for (int replaced = 0;; ++replaced) {
+      auto r = try_flock(s.fd.get(), mode, s.spec.path);
+      if (!r) return Unexpected(r.error());
+      if (*r == TryLock::busy) return false;
+      s.held = true;
+      auto kept = keep_if_still_named(s, replaced);
+      if (!kept || *kept) return kept;
+    }
+  }
+
+  // After a flock: when the path no longer names the locked file (removed or
+  // replaced meanwhile), the lock is dropped and the file now at the path
+  // opened instead; false asks the caller to lock that one.
+  Result<bool> keep_if_still_named(Slot& s, int replaced) {
+    auto named = still_named_by(s.fd.get(), s.spec.path);
+    if (named && *named) return true;
+    release(s);
+    if (!named) return Unexpected(named.error());
+    if (replaced >= k_max_replaced) {
+      return fail(ExitCode::os_error,
+                  fmt::format("lock file {} keeps being removed or replaced", quote(s.spec.path)),
+                  "find out what deletes it (a tmp cleaner?) and stop it");
+    }
+    auto fd = open_lock_file(s.spec.path, CreateMode::create_if_missing);
+    if (!fd) return Unexpected(fd.error());
+    s.fd = std::move(*fd);
+    return false;
   }
 
   void release(Slot& s) {
@@ -188,6 +233,7 @@ class Acquirer {
   Result<AcquireOutcome> run() {
     plan();
     if (auto st = table_.open_all(); !st) return Unexpected(st.error());
+    if (auto st = skip_unusable(); !st) return Unexpected(st.error());
     AlarmGuard alarm;
     auto backoff = k_first_retry;
     bool told = false;
@@ -363,6 +409,31 @@ class Acquirer {
     }
   }
 
+  // --cpus candidates whose CPU or LLC lock file could not be opened are
+  // left out, and said why; the request fails only when too few remain.
+  Status skip_unusable() {
+    std::vector<Candidate> usable;
+    for (const auto& cand : candidates_) {
+      const Slot& cpu = table_[cand.cpu_slot];
+      const Slot* bad = cpu.unusable ? &cpu : nullptr;
+      if (cand.llc_slot && table_[*cand.llc_slot].unusable) bad = &table_[*cand.llc_slot];
+      if (bad == nullptr) {
+        usable.push_back(cand);
+        continue;
+      }
+      skipped_.push_back(
+          Error{bad->unusable->code,
+                fmt::format("--cpus: skipping CPU {}: {}", cand.cpu, bad->unusable->describe())});
+    }
+    if (!skipped_.empty() && usable.size() < req_.dynamic_count) {
+      return fail(skipped_.front().code,
+                  fmt::format("--cpus {}: only {} candidate CPUs have usable lock files; {}",
+                              req_.dynamic_count, usable.size(), skipped_.front().message));
+    }
+    candidates_ = std::move(usable);
+    return {};
+  }
+
   void watch_candidates() {
     watching_ = true;
     inotify_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
@@ -471,6 +542,11 @@ class Acquirer {
     AlarmGuard::disarm();
     if (!got) return Unexpected(got.error());
     s.held = *got == TryLock::acquired;
+    if (s.held) {
+      // A replaced file is reopened here and locked on the next attempt.
+      auto kept = table_.keep_if_still_named(s, replaced_++);
+      if (!kept) return Unexpected(kept.error());
+    }
     return {};
   }
 
@@ -523,6 +599,7 @@ class Acquirer {
     if (queue_) out.held.spare.push_back(std::move(queue_));
     if (inotify_) out.held.spare.push_back(std::move(inotify_));
     out.held.dynamic_cpus = chosen_;
+    out.skipped = std::move(skipped_);
     return out;
   }
 
@@ -546,6 +623,7 @@ class Acquirer {
     }
     AcquireOutcome out;
     out.conflict = std::move(c);
+    out.skipped = std::move(skipped_);
     return out;
   }
 
@@ -570,6 +648,8 @@ class Acquirer {
   Ticket ticket_ = new_ticket();
   bool intents_declared_ = false;
   std::optional<Clock::time_point> deferring_since_;
+  int replaced_ = 0;
+  std::vector<Error> skipped_;
 };
 
 }  // namespace

@@ -101,6 +101,9 @@ struct AcquireOutcome {
   bool interrupted = false;  // *options.interrupted was set while waiting
   Acquired held;             // when acquired
   Conflict conflict;         // when neither
+  // --cpus candidates left out because their lock file could not be opened
+  // (a FIFO, another user's private file), each saying why.
+  std::vector<Error> skipped;
 };
 
 // Every lock file the request may open: the fixed part, then for --cpus the
@@ -109,7 +112,11 @@ std::vector<std::string> lock_paths_of(const AcquireRequest& request);
 
 // Opens (creating when missing) every lock file the request may need, then
 // acquires. Lock files are opened before any lock is taken, so a failure to
-// open leaves nothing held. Errors: those of open_lock_file and flock.
+// open leaves nothing held; a --cpus candidate whose file cannot be opened
+// is skipped instead (AcquireOutcome::skipped). A lock is kept only while
+// its path still names the locked file; a file removed or replaced
+// meanwhile is reopened and locked again. Errors: those of open_lock_file
+// and flock.
 Result<AcquireOutcome> acquire_locks(const AcquireRequest& request, const AcquireOptions& options);
 
 }  // namespace ktstr

@@ -355,6 +355,102 @@ TEST_F(LoadSettingsTest, TildeMeansHome) {
   EXPECT_EQ(s->cache_dir, home_ + "/cache");
 }
 
+TEST_F(LoadSettingsTest, RelativeDirectoriesAreRefused) {
+  env_.vars["KTSTR_CONFIG"] = write_config("empty.toml", "");
+  SettingsOverrides flags;
+  flags.lock_dir = "rel";
+  auto by_flag = load(flags);
+  ASSERT_FALSE(by_flag.has_value());
+  EXPECT_EQ(by_flag.error().code, ExitCode::usage);
+  EXPECT_NE(by_flag.error().message.find("--lock-dir 'rel'"), std::string::npos);
+
+  flags = {};
+  flags.cache_dir = "./c";
+  auto cache_flag = load(flags);
+  ASSERT_FALSE(cache_flag.has_value());
+  EXPECT_EQ(cache_flag.error().code, ExitCode::usage);
+
+  env_.vars["KTSTR_CACHE_DIR"] = "c";
+  auto by_env = load();
+  ASSERT_FALSE(by_env.has_value());
+  EXPECT_EQ(by_env.error().code, ExitCode::usage);
+  EXPECT_NE(by_env.error().message.find("KTSTR_CACHE_DIR"), std::string::npos);
+  env_.vars.erase("KTSTR_CACHE_DIR");
+
+  for (std::string_view text :
+       {"lock_dir = \"rel\"\n", "cache_dir = \"a/b\"\n", "cache_dir = \"~user/x\"\n"}) {
+    env_.vars["KTSTR_CONFIG"] = write_config("rel.toml", text);
+    auto in_file = load();
+    ASSERT_FALSE(in_file.has_value()) << text;
+    EXPECT_EQ(in_file.error().code, ExitCode::config) << text;
+    EXPECT_NE(in_file.error().message.find("rel.toml"), std::string::npos);
+  }
+}
+
+TEST_F(LoadSettingsTest, RelativeXdgAndHomeAreIgnored) {
+  env_.vars["KTSTR_CONFIG"] = write_config("empty.toml", "");
+  env_.vars["XDG_CACHE_HOME"] = "rel-cache";
+  auto s = load();
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->cache_dir, home_ + "/.cache/ktstr/kernels");
+
+  for (const char* home : {"rel-home", ""}) {
+    env_.vars["HOME"] = home;
+    s = load();
+    ASSERT_TRUE(s.has_value()) << "HOME=" << home;
+    EXPECT_EQ(s->cache_dir, "");
+    auto root = s->cache_root();
+    ASSERT_FALSE(root.has_value());
+    EXPECT_EQ(root.error().code, ExitCode::config);
+    EXPECT_NE(root.error().remedy.find("KTSTR_CACHE_DIR"), std::string::npos);
+  }
+  env_.vars["XDG_CACHE_HOME"] = "/xdg";
+  s = load();
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->cache_root().value(), "/xdg/ktstr/kernels");
+}
+
+TEST_F(LoadSettingsTest, TildeWithoutHomeIsAConfigError) {
+  env_.vars.erase("HOME");
+  env_.vars["KTSTR_CONFIG"] = write_config("t.toml", "cache_dir = \"~/x\"\n");
+  auto s = load();
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, ExitCode::config);
+  EXPECT_NE(s.error().message.find("HOME"), std::string::npos);
+}
+
+TEST_F(LoadSettingsTest, ConfigMustBeASmallRegularFile) {
+  SettingsOverrides flags;
+  flags.config_file = dir_.str();  // a directory
+  auto dir = load(flags);
+  ASSERT_FALSE(dir.has_value());
+  EXPECT_EQ(dir.error().code, ExitCode::config);
+  EXPECT_NE(dir.error().message.find("a directory"), std::string::npos);
+
+  flags.config_file = "/dev/zero";
+  auto dev = load(flags);
+  ASSERT_FALSE(dev.has_value());
+  EXPECT_EQ(dev.error().code, ExitCode::config);
+
+  flags.config_file = write_config("big.toml", std::string((1 << 20) + 1, '#'));
+  auto big = load(flags);
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code, ExitCode::config);
+  EXPECT_NE(big.error().message.find("1 MiB"), std::string::npos);
+
+  flags.config_file = write_config("limit.toml", std::string(1 << 20, '#'));
+  EXPECT_TRUE(load(flags).has_value());
+}
+
+TEST(ParseConfig, NulInAPathIsAConfigError) {
+  for (std::string_view text : {"lock_dir = \"/tmp/a\\u0000b\"\n", "cache_dir = \"/c\\u0000\"\n"}) {
+    auto c = parse_config(text, "f.toml");
+    ASSERT_FALSE(c.has_value()) << text;
+    EXPECT_EQ(c.error().code, ExitCode::config);
+    EXPECT_NE(c.error().message.find("NUL"), std::string::npos) << c.error().message;
+  }
+}
+
 // The example documents every key (one "key = value" line each) and holds
 // exactly the built-in defaults.
 TEST(ExampleConfig, DocumentsEveryKeyWithItsDefault) {

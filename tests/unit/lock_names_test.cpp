@@ -18,8 +18,8 @@ TEST(LockNames, Paths) {
 }
 
 TEST(ValidateCacheKey, AcceptsOrdinaryKeys) {
-  for (std::string_view ok : {"linux-6.9.1-x86_64", "a", "key.with.dots", ".hidden", "a.b", "x_y-z",
-                              "tmp-x", "a.tmp-b", "über"}) {
+  for (std::string_view ok : {"linux-6.9.1-x86_64", "a", "key.with.dots", "a.b", "x_y-z", "tmp-x",
+                              "a.tmp-b", "über", "a..b", "with space", "a~b"}) {
     EXPECT_TRUE(validate_cache_key(ok).has_value()) << ok;
   }
 }
@@ -31,9 +31,11 @@ TEST(ValidateCacheKey, RejectsEachRule) {
   };
   for (const Case& c :
        {Case{"", "empty"}, Case{".", "directory"}, Case{"..", "directory"}, Case{"a/b", "'/'"},
-        Case{"/abs", "'/'"}, Case{"a\\b", "'\\'"}, Case{"a..b", "'..'"}, Case{"..a", "'..'"},
-        Case{"a..", "'..'"}, Case{"...", "'..'"}, Case{".tmp-x", ".tmp-"}, Case{".tmp-", ".tmp-"},
-        Case{"a\0b"s, "NUL"}, Case{"\0"s, "NUL"}}) {
+        Case{"/abs", "'/'"}, Case{"a\\b", "'\\'"}, Case{"..a", "'.'"}, Case{"...", "'.'"},
+        Case{".tmp-x", "'.'"}, Case{".hidden", "'.'"}, Case{"a:b", "':'"}, Case{"a\0b"s, "NUL"},
+        Case{"\0"s, "NUL"}, Case{"a\x1b[2Jb", "control"}, Case{"a\x7f", "control"},
+        Case{"a\xc2\x9b", "control"}, Case{"a\xff", "UTF-8"},
+        Case{std::string(201, 'k'), "201 bytes"}}) {
     auto st = validate_cache_key(c.key);
     EXPECT_FALSE(st.has_value()) << "accepted '" << c.key << "'";
     if (!st) {
@@ -42,6 +44,17 @@ TEST(ValidateCacheKey, RejectsEachRule) {
           << "'" << c.key << "': " << st.error().message;
     }
   }
+}
+
+TEST(ValidateCacheKey, TwoHundredBytesIsTheLimit) {
+  EXPECT_TRUE(validate_cache_key(std::string(200, 'k')).has_value());
+}
+
+TEST(ValidateCacheKey, ALongKeyIsCutInTheMessage) {
+  auto st = validate_cache_key(std::string(4000, 'k') + "/");
+  ASSERT_FALSE(st.has_value());
+  EXPECT_LT(st.error().describe().size(), 300u) << st.error().describe();
+  EXPECT_NE(st.error().message.find("..."), std::string::npos);
 }
 
 TEST(ParseLockFileName, CanonicalNames) {
@@ -103,7 +116,7 @@ TEST(ParseCacheLockName, KeyPlusLock) {
   EXPECT_EQ(parse_cache_lock_name("x.lock.lock"), std::optional<std::string_view>("x.lock"));
   EXPECT_EQ(parse_cache_lock_name("a.lock"), std::optional<std::string_view>("a"));
   for (std::string_view bad : {".lock", "lock", "", "key", "key.lck", "key.lock.tmp", ".tmp-x.lock",
-                               "..lock", "a..b.lock", "a\\b.lock"}) {
+                               "..lock", "a:b.lock", "a\\b.lock", "\x1b.lock"}) {
     EXPECT_FALSE(parse_cache_lock_name(bad).has_value()) << "'" << bad << "'";
   }
 }

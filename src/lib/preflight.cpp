@@ -1,0 +1,53 @@
+#include "preflight.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cerrno>
+
+#include "fs_filter.hpp"
+#include "lock_file.hpp"
+#include "same_file.hpp"
+
+namespace ktstr {
+
+namespace {
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Status creatable(const std::string& path) {
+  if (::access(path.c_str(), F_OK) == 0) return {};
+  if (errno != ENOENT)
+    return fail_errno(fmt::format("cannot reach lock file {}", quote(path)), errno);
+  if (::access(parent_dir(path).c_str(), W_OK | X_OK) != 0) {
+    return fail_errno(fmt::format("cannot create lock file {}", quote(path)), errno,
+                      ExitCode::cant_create);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status preflight(const PreflightRequest& request) {
+  for (const auto& dir : request.dirs) {
+    auto probe = probe_fs_of_nearest_existing(dir);
+    if (!probe) return Unexpected(probe.error());
+    if (probe->verdict.refused) return Unexpected(refused_fs_error(dir, probe->verdict));
+  }
+  if (request.may_name_same_file) {
+    if (auto st = refuse_one_file_named_twice(request.all_paths); !st) return st;
+  }
+  for (const auto& dir : request.own_dirs) {
+    if (auto st = make_lock_dir(dir); !st) return st;
+  }
+  for (const auto& path : request.required_paths) {
+    if (auto st = creatable(path); !st) return st;
+  }
+  return {};
+}
+
+}  // namespace ktstr
