@@ -266,8 +266,7 @@ Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o, co
 // The command's environment carries the lock space this run used, so a Rust
 // harness or a nested ktstr started by it (they read only the environment)
 // locks the same files, whatever flag or config file chose them here.
-CommandSpec command_of(const Options& o, const Settings& s, const LockPlan& plan,
-                       const Acquired& held) {
+CommandSpec command_of(const Options& o, const Settings& s, const LockPlan& plan, Acquired& held) {
   std::vector<unsigned> cpus = plan.fixed_cpus;
   cpus.insert(cpus.end(), held.dynamic_cpus.begin(), held.dynamic_cpus.end());
   std::sort(cpus.begin(), cpus.end());
@@ -277,6 +276,7 @@ CommandSpec command_of(const Options& o, const Settings& s, const LockPlan& plan
   if (!cpus.empty()) command.env.emplace_back("KTSTR_CPUS", format_cpu_list(cpus));
   command.env.emplace_back("KTSTR_LOCKS", joined_paths(held.locks));
   command.leftovers = o.wait_descendants ? Leftovers::wait : Leftovers::end;
+  command.every_tick = [&held] { keep_lock_files(held); };
   command.env.emplace_back("KTSTR_LOCK_DIR", s.lock_dir);
   if (!s.cache_dir.empty()) command.env.emplace_back("KTSTR_CACHE_DIR", s.cache_dir);
   return command;

@@ -1,8 +1,10 @@
 #include "command.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "unique_fd.hpp"
 
 extern char** environ;
 
@@ -87,6 +91,22 @@ struct ChildReport {
   int err;
 };
 
+// Returns once `child` has exited (not reaped), calling `every_tick` every
+// `tick` meanwhile. A pidfd (Linux 5.3) makes the exit pollable; without
+// one, the caller's waitpid alone waits, with no ticks.
+void tick_until_exit(pid_t child, const CommandSpec& command) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+  if (!pidfd) return;
+  auto ms = static_cast<int>(command.tick.count());
+  for (;;) {
+    pollfd p{pidfd.get(), POLLIN, 0};
+    int n = ::poll(&p, 1, ms);
+    if (n > 0) return;
+    if (n == 0) command.every_tick();
+    if (n < 0 && errno != EINTR) return;
+  }
+}
+
 }  // namespace
 
 Result<int> run_supervised(const CommandSpec& command, const std::function<void()>& once_started) {
@@ -158,6 +178,7 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
   if (once_started && report.step == 0) once_started();
 
   int status = 0;
+  if (command.every_tick) tick_until_exit(child, command);
   while (::waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) {
       int err = errno;

@@ -22,6 +22,10 @@ struct CommandSpec {
   // What happens to processes the command leaves behind (descendants.hpp).
   Leftovers leftovers = Leftovers::end;
   std::chrono::milliseconds leftover_grace{1000};
+  // Called every `tick` while the command runs (keep_lock_files); none: the
+  // wait is a plain waitpid.
+  std::function<void()> every_tick;
+  std::chrono::milliseconds tick{50};
 };
 
 // Forks and execs the command, then waits for it while forwarding SIGINT,

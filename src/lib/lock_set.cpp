@@ -671,11 +671,29 @@ void close_spare(Acquired& held) {
   held.spare.clear();
 }
 
+void keep_lock_files(Acquired& held) {
+  for (const auto& l : held.locks) {
+    auto named = still_named_by(l.fd.get(), l.path);
+    if (!named || *named) continue;
+    bool remade = std::any_of(held.remade.begin(), held.remade.end(), [&](const HeldLock& r) {
+      auto still = still_named_by(r.fd.get(), r.path);
+      return r.path == l.path && still && *still;
+    });
+    if (remade) continue;
+    auto fd = open_lock_file(l.path, CreateMode::create_if_missing);
+    if (!fd) continue;  // the directory went too, or worse: nothing to hold
+    auto got = try_flock(fd->get(), l.mode, l.path);
+    if (got && *got == TryLock::acquired) held.remade.push_back(HeldLock{l, std::move(*fd)});
+  }
+}
+
 void release(Acquired& held) {
   close_spare(held);
-  for (const auto& l : held.locks)
-    ::flock(l.fd.get(), LOCK_UN);
-  held.locks.clear();
+  for (auto* locks : {&held.locks, &held.remade}) {
+    for (const auto& l : *locks)
+      ::flock(l.fd.get(), LOCK_UN);
+    locks->clear();
+  }
 }
 
 Result<AcquireOutcome> acquire_locks(const AcquireRequest& request, const AcquireOptions& options) {

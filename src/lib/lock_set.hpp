@@ -53,7 +53,17 @@ struct Acquired {
   // that would compete with the command for a CPU. close_spare() them once
   // the command has started; never hold them while waiting for anything.
   std::vector<UniqueFd> spare;
+  // Locks on files made again at a held lock's path (keep_lock_files).
+  std::vector<HeldLock> remade;
 };
+
+// A held lock file removed from its path (by hand, by a tmp cleaner) would
+// let the next acquire create a new file there and take the resource beside
+// us. Called every tick while the command runs: a lock whose path no longer
+// names its file gets a new file at the path, locked in the same mode and
+// held as well until release. A release seen within a tick leaves a window
+// of that length; `locks` shows the old file's holders meanwhile.
+void keep_lock_files(Acquired& held);
 
 // Closes `held.spare` in order, the slow inotify instance last.
 void close_spare(Acquired& held);
