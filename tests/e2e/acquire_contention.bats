@@ -4,6 +4,10 @@
 # exclusion (the counter), the conflict report and exit code, SIGINT while
 # waiting, and the status line on a terminal.
 
+# Each test fails on its own after this long, so a hang fails fast (bats
+# reads it before setup() loads test_helper).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup

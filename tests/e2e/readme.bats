@@ -4,6 +4,10 @@
 # start's scripts/check is what CI itself runs; the install block is what
 # package.bats does with a DESTDIR and dpkg.)
 
+# Each test fails on its own after this long, so a hang fails fast (bats
+# reads it before setup() loads test_helper).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   ktstr_isolate
