@@ -81,7 +81,7 @@ teardown() {
       done
     ) 3>&- &
   done
-  wait
+  wait_jobs
   [ ! -e "$T/failures" ] || { cat "$T/failures" >&2; return 1; }
   assert_equal "$(cat "$T"/count.* | wc -l)" 90
 }
@@ -91,13 +91,13 @@ teardown() {
   for i in 1 2 3 4 5 6 7 8; do
     (
       for j in $(seq 1 60); do
-        "$KTSTR" acquire --path "$T/counter.lock" -- \
+        timeout 60 "$KTSTR" acquire --path "$T/counter.lock" -- \
           sh -c 'n=$(cat "$1"); echo $((n + 1)) >"$1"' sh "$T/counter" \
           || echo "loop $i run $j: status $?" >>"$T/failures"
       done
     ) 3>&- &
   done
-  wait
+  wait_jobs
   [ ! -e "$T/failures" ] || { cat "$T/failures" >&2; return 1; }
   assert_equal "$(cat "$T/counter")" 480
 }

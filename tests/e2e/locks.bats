@@ -11,13 +11,7 @@ setup() {
 teardown() {
   # flock(1) and acquire fork their command; end those children as well, so
   # no `sleep 600` outlives the test.
-  if declare -F kill_background_trees >/dev/null; then
-    kill_background_trees
-  else
-    local p
-    for p in $(jobs -p); do pkill -TERM -P "$p" 2>/dev/null || true; done
-    kill_background
-  fi
+  kill_background_trees
 }
 
 # The exact output of a listing with nothing in it.
@@ -110,6 +104,9 @@ dir_state() {
 }
 
 @test "acquire --cpus 1: an exclusive CPU row and a shared LLC row, held by acquire" {
+  # A topology with caches: not every machine's sysfs describes them.
+  load fake_sysfs
+  fake_topology_small
   "$KTSTR" acquire --cpus 1 -- sleep 600 3>&- &
   local pid=$!
   wait_for_lock_pid "$pid"
@@ -134,6 +131,9 @@ dir_state() {
 }
 
 @test "acquire --llc 0: an exclusive LLC row" {
+  # A topology with caches: not every machine's sysfs describes them.
+  load fake_sysfs
+  fake_topology_small
   "$KTSTR" acquire --llc 0 -- sleep 600 3>&- &
   local pid=$!
   wait_for_lock_pid "$pid"

@@ -85,12 +85,30 @@ wait_for_lock_pid() {
   return 1
 }
 
+# test_jobs: the pids of the test's background jobs, one a line, less the
+# watchdog bats runs as a job for BATS_TEST_TIMEOUT (ending that one would
+# set off the timeout; waiting for it would wait out the timeout). Its pid is
+# in BATS_killer_pid while the test runs, and in the EXIT trap after a failure.
+test_jobs() {
+  local watchdog pid
+  watchdog=" ${BATS_killer_pid:-} $(trap -p EXIT | grep -oE '[0-9]+' | tr '\n' ' ') "
+  for pid in $(jobs -p); do
+    [[ $watchdog == *" $pid "* ]] || printf '%s\n' "$pid"
+  done
+}
+
+# wait_jobs: reaps the test's background jobs (not the watchdog).
+wait_jobs() {
+  local pid
+  for pid in $(test_jobs); do wait "$pid" 2>/dev/null || true; done
+}
+
 # Kills every background job of the test; for teardown.
 kill_background() {
   local pids
-  pids=$(jobs -p)
+  pids=$(test_jobs)
   [ -n "$pids" ] && kill $pids 2>/dev/null
-  wait 2>/dev/null || true
+  wait_jobs
 }
 
 # require_root REASON: skip (saying why) when not root.
@@ -112,8 +130,8 @@ kill_tree() {
 # for teardown of tests whose holders fork.
 kill_background_trees() {
   local pid
-  for pid in $(jobs -p); do kill_tree "$pid"; done
-  wait || true
+  for pid in $(test_jobs); do kill_tree "$pid"; done
+  wait_jobs
   # Let bash report the killed jobs now, into /dev/null, rather than as
   # "Killed" lines in a failing test's output.
   jobs >/dev/null
@@ -255,11 +273,11 @@ harness_release() {
 # direct children (the `sleep` of a flock holder), then reaps the jobs.
 kill_jobs_and_children() {
   local pid kids
-  for pid in $(jobs -p); do
+  for pid in $(test_jobs); do
     kids=$(pgrep -P "$pid" || true)
     kill "$pid" $kids 2>/dev/null || true
   done
-  wait 2>/dev/null || true
+  wait_jobs
 }
 
 # needle_of PATH: the /proc/locks key of PATH, from `ktstr needle`.
