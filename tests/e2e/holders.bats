@@ -152,6 +152,37 @@ check_fs() {
   assert_output "not held"
 }
 
+@test "btrfs: a process that locks a same-key file and only has this one open is no holder of it" {
+  require_root "mounts a btrfs loop image"
+  mount_btrfs "$M/btrfs"
+  btrfs_subvolume "$M/btrfs/sv1"
+  btrfs_subvolume "$M/btrfs/sv2"
+  local a=$M/btrfs/sv1/f b i
+  touch "$a"
+  for i in $(seq 1 20); do
+    b=$M/btrfs/sv2/f$i
+    touch "$b"
+    [ "$(stat -c %i "$b")" = "$(stat -c %i "$a")" ] && break
+  done
+  [ "$(stat -c %i "$b")" = "$(stat -c %i "$a")" ]
+  # One process: $a locked, $b merely open. Having $b open and a lock on
+  # $b's key is not enough; only the fdinfo "lock:" line of $b's descriptor
+  # would make it a holder of $b, and there is none.
+  perl -e 'use Fcntl ":flock";
+    open(my $fa, "<", $ARGV[0]) or die "$ARGV[0]: $!";
+    open(my $fb, "<", $ARGV[1]) or die "$ARGV[1]: $!";
+    flock($fa, LOCK_EX) or die "flock: $!";
+    sleep 600' "$a" "$b" 3>&- &
+  local pid=$!
+  wait_for_lock_pid "$pid"
+  ktstr_run 1 holders "$b"
+  assert_output "not held"
+  ktstr_run 1 holders --json "$b"
+  jq -e '.[0].holders == [] and .[0].waiters == []' <<<"$output"
+  ktstr_run 0 holders --json "$a"
+  jq -e --argjson p "$pid" '[.[0].holders[] | [.pid, .confirmed]] == [[$p, true]]' <<<"$output"
+}
+
 @test "a mount hidden by a later mount on an ancestor: the holder is still found" {
   require_root "mounts tmpfs twice"
   mount_tmpfs "$M/a/b"
