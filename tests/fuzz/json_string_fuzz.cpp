@@ -45,14 +45,30 @@ std::string decode_string(std::string_view doc, std::size_t& i) {
     if (i >= doc.size()) __builtin_trap();
     char e = doc[i++];
     switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         char32_t cp = u4();
         if (cp >= 0xDC00 && cp <= 0xDFFF) __builtin_trap();  // lone low surrogate
@@ -66,7 +82,8 @@ std::string decode_string(std::string_view doc, std::size_t& i) {
         ktstr::fuzz::append_utf8(out, cp);
         break;
       }
-      default: __builtin_trap();
+      default:
+        __builtin_trap();
     }
   }
 }
