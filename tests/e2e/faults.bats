@@ -4,8 +4,9 @@
 # documented exit code and one clear line, never a hang or a partly held set.
 
 # Each test fails on its own after this long, so a hang fails fast (bats
-# reads it before setup() loads test_helper).
-BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
+# reads it before setup() loads test_helper). The load tests here take
+# ~25 s on a release build and several times that under ASan.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 
 setup() {
   load test_helper
