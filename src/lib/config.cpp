@@ -173,8 +173,12 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    return fail(ExitCode::config,
-                fmt::format("{}: {}", where(source, e.source()), e.description()));
+    // toml++ quotes the bytes it saw ("saw 'tr\v'"): escape any control
+    // character among them, as quote() does, so the line stays one
+    // printable line.
+    std::string description = quote(e.description());
+    description = description.substr(1, description.size() - 2);
+    return fail(ExitCode::config, fmt::format("{}: {}", where(source, e.source()), description));
   }
   // toml++ keeps a table's keys sorted; they are applied in file order so
   // that the error reported is the first one in the file.

@@ -6,6 +6,10 @@
 # waiting and contention: acquire_contention.bats; planted files:
 # acquire_bad_input.bats.
 
+# Each test fails on its own after this long, so a hang fails fast (bats
+# reads it before setup() loads test_helper).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup

@@ -2,6 +2,10 @@
 # acquire on hostile or broken lock paths (SPEC §3 "Opening a lock file"):
 # no hang, one clear error line, and no lock file left behind.
 
+# Each test fails on its own after this long, so a hang fails fast (bats
+# reads it before setup() loads test_helper).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup
@@ -67,10 +71,16 @@ only_these_in() {
 @test "a symlink to a regular file at a --path is not followed either" {
   echo keep >"$T/target"
   ln -s "$T/target" "$T/link"
-  ktstr_run 73 acquire --path "$T/link" -- touch "$T/ran"
+  # The target is held: a tool that followed the link would find it busy
+  # (75 with -n, a hang without) instead of refusing the link itself.
+  harness_hold -x "$T/target"
+  ktstr_run_with 73 timeout 20 -- acquire --path "$T/link" -- touch "$T/ran"
   [[ "$stderr" == *"$T/link"*"symbolic link"* ]]
   [ ! -e "$T/ran" ]
-  flock -n -x "$T/target" true
+  ktstr_run 73 acquire -n --path "$T/link" -- touch "$T/ran"
+  [ ! -e "$T/ran" ]
+  assert_equal "$(cat "$T/target")" keep
+  [ -L "$T/link" ]
 }
 
 @test "a lock dir that is a regular file: exit 73 naming it, file untouched" {

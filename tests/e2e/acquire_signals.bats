@@ -3,12 +3,19 @@
 # status and death by signal pass through, signals are forwarded, it dies
 # with acquire; pinning and the environment; --no-fork.
 
+# Each test fails on its own after this long, so a hang fails fast (bats
+# reads it before setup() loads test_helper).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup
 }
 
 teardown() {
+  # A process a command left behind is no job of the test's; end it here so
+  # that a failed test does not leave it running either.
+  [ ! -s "$T/gc" ] || kill "$(cat "$T/gc")" 2>/dev/null || true
   kill_jobs_and_children
 }
 

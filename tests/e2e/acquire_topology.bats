@@ -6,6 +6,10 @@
 # this machine's are reserved with --no-pin, where the fake online list is
 # the candidate set.
 
+# Each test fails on its own after this long, so a hang fails fast (bats
+# reads it before setup() loads test_helper).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup
@@ -17,9 +21,12 @@ teardown() {
 }
 
 # cpus_chosen ARGS...: runs `acquire ARGS -- probe`, expecting success, and
-# prints KTSTR_CPUS.
+# prints KTSTR_CPUS. Run inside $(...), where a failure cannot fail the test,
+# it prints nothing when acquire fails (never a previous call's answer), so
+# the comparison with the expected list fails instead.
 cpus_chosen() {
-  ktstr_run 0 acquire "$@" -- "$PROBE" "$T"
+  rm -f "$T/cpus"
+  ktstr_run 0 acquire "$@" -- "$PROBE" "$T" || return 1
   cat "$T/cpus"
 }
 
@@ -101,25 +108,79 @@ hold_cpus() {
   first=$HOLDER_PID
   hold_cpus 1
   second=$HOLDER_PID
+  # Each command keeps its CPU until teardown, so a release frees exactly one.
   for i in 1 2 3; do
-    "$KTSTR" acquire --cpus 1 -- touch "$T/ran$i" 3>&- &
+    "$KTSTR" acquire --cpus 1 -- sh -c 'touch "$1"; exec sleep 600' sh "$T/ran$i" 3>&- &
   done
   queue=$D/ktstr-cpus-queue.lock
   wait_until "the queue file exists" test -e "$queue"
-  key=$(needle_of "$queue")
-  # One head holding it, two waiters blocked on it, nobody probing but the head.
-  wait_until "one queue holder and two waiters" sh -c '
-    [ "$(awk -v k="$1" "\$2 == \"FLOCK\" && \$6 == k" /proc/locks | wc -l)" -eq 1 ] &&
-    [ "$(awk -v k="$1" "\$2 == \"->\" && \$7 == k" /proc/locks | wc -l)" -eq 2 ]' sh "$key"
-  # Each release lets one of them through, in turn.
+  # One head holding it, N waiters blocked on it, nobody probing but the head.
+  queue_is() {
+    local key
+    key=$(proc_locks_key "$queue") || return 1
+    [ "$(awk -v k="$key" '$2 == "FLOCK" && $6 == k' /proc/locks | wc -l)" -eq "$1" ] &&
+      [ "$(awk -v k="$key" '$2 == "->" && $7 == k' /proc/locks | wc -l)" -eq "$2" ]
+  }
+  ran() { find "$T" -maxdepth 1 -name 'ran*' | wc -l; }
+  wait_until "one queue holder and two waiters" queue_is 1 2
+  # Each release lets exactly one of them through, in turn: the others are
+  # back in line (a head and one waiter) and have not run.
   harness_release "$first"
-  wait_until "one command ran" sh -c '[ "$(ls "$1"/ran* 2>/dev/null | wc -l)" -ge 1 ]' sh "$T"
+  wait_until "one command ran, two still queued" sh -c '[ "$(find "$1" -maxdepth 1 -name "ran*" | wc -l)" -ge 1 ]' sh "$T"
+  wait_until "the other two are back in line" queue_is 1 1
+  assert_equal "$(ran)" 1
   harness_release "$second"
-  wait_until "all three ran" sh -c '[ "$(ls "$1"/ran* 2>/dev/null | wc -l)" -eq 3 ]' sh "$T"
-  wait
+  wait_until "a second command ran" sh -c '[ "$(find "$1" -maxdepth 1 -name "ran*" | wc -l)" -ge 2 ]' sh "$T"
+  wait_until "the last one heads the queue alone" queue_is 1 0
+  assert_equal "$(ran)" 2
   # The queue file is no ktstr lock of the listing.
   ktstr_run 0 locks --json
   assert_equal "$(jq '[.llcs[], .cpus[], .cache[]] | map(.lockfile) | map(select(test("queue"))) | length' <<<"$output")" 0
+}
+
+@test "--cpus with a finite timeout: the queue head and a queued waiter both give up in time" {
+  fake_topology_small
+  hold_cpus 0
+  first=$HOLDER_PID
+  hold_cpus 1
+  queue=$D/ktstr-cpus-queue.lock
+  local start end
+  start=$(date +%s%N)
+  ktstr_start acquire --cpus 1 --timeout 1s -- touch "$T/head"
+  head=$KTSTR_PID
+  wait_until "the first waiter heads the queue" heads_queue "$head"
+  ktstr_start acquire --cpus 1 --timeout 1500ms -- touch "$T/queued"
+  queued=$KTSTR_PID
+  # ktstr_wait gives up after 20 s: a waiter that ignores its deadline fails
+  # here, not at the suite's limit.
+  ktstr_wait 75 "$head"
+  ktstr_wait 75 "$queued"
+  end=$(date +%s%N)
+  [ ! -e "$T/head" ]
+  [ ! -e "$T/queued" ]
+  [[ "$stderr" == *"$D/ktstr-cpu-"*".lock"* ]]
+  # Both waited (at least the first deadline), and not much longer.
+  [ $(((end - start) / 1000000)) -ge 1000 ]
+  [ $(((end - start) / 1000000)) -lt 10000 ]
+}
+
+@test "--cpus with a finite timeout: a queued waiter still gets a CPU released before its deadline" {
+  fake_topology_small
+  hold_cpus 0
+  first=$HOLDER_PID
+  hold_cpus 1
+  ktstr_start acquire --cpus 1 --timeout 30s -- sh -c 'touch "$1"; exec sleep 600' sh "$T/head"
+  head=$KTSTR_PID
+  wait_until "the first waiter heads the queue" heads_queue "$head"
+  ktstr_start acquire --cpus 1 --timeout 30s -- touch "$T/queued"
+  queued=$KTSTR_PID
+  wait_until "the second waiter is queued" flock_waiting_on "$queued" "$D/ktstr-cpus-queue.lock"
+  harness_release "$first"
+  wait_until "the head ran" test -e "$T/head"
+  [ ! -e "$T/queued" ]
+  harness_release "$HOLDER_PID"
+  ktstr_wait 0 "$queued"
+  [ -e "$T/queued" ]
 }
 
 # heads_queue PID: PID holds the --cpus queue lock.
@@ -179,7 +240,7 @@ ktstr_fds() {
   # Well before the first command's 30 s are up (wait_until gives up at 20 s).
   wait_until "the second command ran" test -e "$T/short"
   ktstr_wait 0 "$short"
-  ! pid_ended "$long"
+  run ! pid_ended "$long"
 }
 
 # ---- two sockets, four LLCs (fake) ----

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# fscheck on real mounts: every local filesystem is accepted, FUSE refused.
+# fscheck on real mounts: every local filesystem is accepted, FUSE refused;
+# and acquire refusing a lock dir, cache dir or --path there (exit 69).
 
 load test_helper
 load mounts
@@ -12,6 +13,7 @@ setup() {
 teardown() {
   kill_background_trees
   mounts_cleanup
+  [ -z "${NFS_EXPORT:-}" ] || exportfs -u "127.0.0.1:$NFS_EXPORT" 2>/dev/null || true
 }
 
 k_fuse_magic=$((0x65735546))
@@ -92,6 +94,101 @@ k_fuse_magic=$((0x65735546))
   jq -e --arg p "$M/fuse/not/yet" --arg c "$M/fuse" '
     .[0].path == $p and .[0].checked_path == $c and .[0].safe == false' <<<"$output"
   [ ! -e "$M/fuse/not" ]
+}
+
+# ---- acquire on a refused filesystem: 69, before any lock file is opened ----
+
+# fuse_lock_space: a bindfs (FUSE) mount at $M/fuse of the empty $M/src.
+fuse_lock_space() {
+  require_root "mounts bindfs"
+  mkdir -p "$M/src"
+  mount_bindfs "$M/src" "$M/fuse"
+}
+
+# assert_refused_fs PATH: stderr is one line naming PATH, FUSE and the remedy.
+assert_refused_fs() {
+  assert_one_error_line "ktstr acquire:"
+  [[ $stderr == *"'$1'"*"fuse"*"FUSE"* ]] || {
+    echo "stderr does not name $1 and FUSE: $stderr" >&2
+    return 1
+  }
+  [[ $stderr == *"local filesystem"* ]]
+}
+
+@test "acquire with its lock dir on FUSE: 69, nothing created, the command never runs" {
+  fuse_lock_space
+  ktstr_run 69 acquire --lock-dir "$M/fuse" --cpu 0 -- touch "$BATS_TEST_TMPDIR/ran"
+  assert_refused_fs "$M/fuse"
+  [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+  assert_equal "$(ls -A "$M/src")" ""
+  # A lock dir yet to be made there is refused before it is made.
+  KTSTR_LOCK_DIR=$M/fuse/locks ktstr_run 69 acquire --cpu 0 -- touch "$BATS_TEST_TMPDIR/ran"
+  assert_one_error_line "ktstr acquire:"
+  [[ $stderr == *"$M/fuse"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+  assert_equal "$(ls -A "$M/src")" ""
+}
+
+@test "acquire with its cache dir on FUSE: --cache is 69, nothing created" {
+  fuse_lock_space
+  KTSTR_CACHE_DIR=$M/fuse ktstr_run 69 acquire --cache k -- touch "$BATS_TEST_TMPDIR/ran"
+  assert_one_error_line "ktstr acquire:"
+  [[ $stderr == *"$M/fuse"*"FUSE"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+  assert_equal "$(ls -A "$M/src")" ""
+}
+
+@test "acquire --path on FUSE: 69, the file neither created nor locked; other requests not held" {
+  fuse_lock_space
+  touch "$M/src/existing"
+  ktstr_run 69 acquire --path "$M/fuse/new" -- touch "$BATS_TEST_TMPDIR/ran"
+  # (The file is yet to be made: the directory it would be made in is named.)
+  assert_refused_fs "$M/fuse"
+  [ ! -e "$M/src/new" ]
+  # With a good request beside it: still nothing runs, and the refusal
+  # comes before any lock file is opened, the good one's included.
+  ktstr_run 69 acquire --path "$BATS_TEST_TMPDIR/good" --path "$M/fuse/existing" \
+    -- touch "$BATS_TEST_TMPDIR/ran"
+  assert_refused_fs "$M/fuse"
+  [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+  [ ! -e "$BATS_TEST_TMPDIR/good" ]
+  assert_equal "$(ls -A "$M/src")" existing
+}
+
+# ---- NFS, served by this machine's kernel on loopback ----
+
+# mount_nfs_loopback DIR EXPORT: exports EXPORT to 127.0.0.1 only with the
+# kernel NFS server and mounts it at DIR; skips, saying why, when the kernel
+# has no NFS server or client (a container on a kernel without nfsd, say).
+mount_nfs_loopback() {
+  local dir=$1 export=$2
+  modprobe nfsd 2>/dev/null || true
+  modprobe nfs 2>/dev/null || true
+  grep -qw nfsd /proc/filesystems || skip "the kernel has no NFS server (no nfsd in /proc/filesystems)"
+  grep -qw nfs /proc/filesystems || skip "the kernel has no NFS client (no nfs in /proc/filesystems)"
+  require_cmd exportfs nfs-kernel-server
+  require_cmd rpc.nfsd nfs-kernel-server
+  require_cmd mount.nfs nfs-common
+  mkdir -p "$dir" "$export"
+  mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || skip "cannot mount /proc/fs/nfsd here"
+  rpcbind 2>/dev/null || true
+  rpc.nfsd 2 || skip "rpc.nfsd cannot start the kernel NFS server here"
+  exportfs -o rw,no_root_squash,insecure,fsid=$RANDOM "127.0.0.1:$export" || return 1
+  NFS_EXPORT=$export
+  mount -t nfs -o vers=4,proto=tcp,nolock "127.0.0.1:$export" "$dir" || return 1
+  _mounts_record mount "$dir"
+}
+
+@test "NFS (kernel server on loopback): fscheck refuses it, acquire exits 69" {
+  require_root "runs the kernel NFS server and mounts NFS"
+  mount_nfs_loopback "$M/nfs" "$BATS_TEST_TMPDIR/export"
+  ktstr_run 1 fscheck "$M/nfs"
+  assert_output --regexp "^$M/nfs: nfs[^:]*: refused: .*NFS"
+  ktstr_run 69 acquire --lock-dir "$M/nfs" --cpu 0 -- touch "$BATS_TEST_TMPDIR/ran"
+  assert_one_error_line "ktstr acquire:"
+  [[ $stderr == *"$M/nfs"*"NFS"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+  assert_equal "$(ls -A "$BATS_TEST_TMPDIR/export")" ""
 }
 
 @test "no PATH: the lock dir and the cache-entry lock dir, via their nearest existing parent" {

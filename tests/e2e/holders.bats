@@ -131,7 +131,7 @@ check_fs() {
   assert_holds_alone "$a" "$HOLDER_PID" exclusive
 
   # Nor does a process waiting for $a wait for $b.
-  flock "$a" true &
+  flock "$a" true 3>&- &
   local waiter=$!
   wait_for_waiter_pid "$waiter"
   ktstr_run 1 holders --json "$b"
@@ -150,6 +150,37 @@ check_fs() {
   jq -e --argjson c "$child" '[.[0].holders[].pid] == [$c]' <<<"$output"
   ktstr_run 1 holders "$b"
   assert_output "not held"
+}
+
+@test "btrfs: a process that locks a same-key file and only has this one open is no holder of it" {
+  require_root "mounts a btrfs loop image"
+  mount_btrfs "$M/btrfs"
+  btrfs_subvolume "$M/btrfs/sv1"
+  btrfs_subvolume "$M/btrfs/sv2"
+  local a=$M/btrfs/sv1/f b i
+  touch "$a"
+  for i in $(seq 1 20); do
+    b=$M/btrfs/sv2/f$i
+    touch "$b"
+    [ "$(stat -c %i "$b")" = "$(stat -c %i "$a")" ] && break
+  done
+  [ "$(stat -c %i "$b")" = "$(stat -c %i "$a")" ]
+  # One process: $a locked, $b merely open. Having $b open and a lock on
+  # $b's key is not enough; only the fdinfo "lock:" line of $b's descriptor
+  # would make it a holder of $b, and there is none.
+  perl -e 'use Fcntl ":flock";
+    open(my $fa, "<", $ARGV[0]) or die "$ARGV[0]: $!";
+    open(my $fb, "<", $ARGV[1]) or die "$ARGV[1]: $!";
+    flock($fa, LOCK_EX) or die "flock: $!";
+    sleep 600' "$a" "$b" 3>&- &
+  local pid=$!
+  wait_for_lock_pid "$pid"
+  ktstr_run 1 holders "$b"
+  assert_output "not held"
+  ktstr_run 1 holders --json "$b"
+  jq -e '.[0].holders == [] and .[0].waiters == []' <<<"$output"
+  ktstr_run 0 holders --json "$a"
+  jq -e --argjson p "$pid" '[.[0].holders[] | [.pid, .confirmed]] == [[$p, true]]' <<<"$output"
 }
 
 @test "a mount hidden by a later mount on an ancestor: the holder is still found" {
@@ -179,7 +210,7 @@ check_fs() {
   # pid_t pid (with padding); F_SETLKW takes a write lock on the whole file.
   perl -e 'use Fcntl; open(my $fh, "+<", $ARGV[0]) or die "open: $!";
     fcntl($fh, F_SETLKW, pack("s s x4 q q i x4", F_WRLCK, SEEK_SET, 0, 0, 0))
-      or die "fcntl: $!"; sleep 600' "$F" &
+      or die "fcntl: $!"; sleep 600' "$F" 3>&- &
   local pid=$! i
   for i in $(seq 1 500); do
     awk -v p="$pid" '$2 == "POSIX" && $5 == p { found = 1 } END { exit !found }' /proc/locks && break
@@ -195,7 +226,7 @@ check_fs() {
   # sleep runs without fd 9, so the shell alone holds the open file.
   ktstr_run 0 needle "$F"
   local key=$output
-  bash -c 'exec 9>"$1"; flock 9; sleep 600 9>&-; :' _ "$F" &
+  bash -c 'exec 9>"$1"; flock 9; sleep 600 9>&-; :' _ "$F" 3>&- &
   local shell=$!
   local i recorded=
   for i in $(seq 1 500); do
@@ -236,7 +267,7 @@ check_fs() {
 }
 
 @test "recorded pid gone, open file shared by three: all three are named" {
-  bash -c 'exec 9>"$1"; flock 9; sleep 600 & sleep 600; :' _ "$F" &
+  bash -c 'exec 9>"$1"; flock 9; sleep 600 & sleep 600; :' _ "$F" 3>&- &
   local shell=$!
   local i kids=
   for i in $(seq 1 500); do
@@ -253,7 +284,7 @@ check_fs() {
 
 @test "a blocked flock shows as waiting, not holding" {
   hold_lock "$F"
-  flock "$F" true &
+  flock "$F" true 3>&- &
   local waiter=$!
   wait_for_waiter_pid "$waiter"
   ktstr_run 0 holders "$F"
@@ -269,7 +300,7 @@ check_fs() {
 
 @test "a shared waiter behind an exclusive holder: waiting, mode shared" {
   hold_lock "$F"
-  flock -s "$F" true &
+  flock -s "$F" true 3>&- &
   local waiter=$!
   wait_for_waiter_pid "$waiter"
   ktstr_run 0 holders "$F"
@@ -369,7 +400,7 @@ check_fs() {
   local long
   long=$(printf 'x%.0s' $(seq 1 150))
   # bash -c takes the long word as its $0, so flock's own argv is long.
-  flock "$F" bash -c 'sleep 600' "$long" &
+  flock "$F" bash -c 'sleep 600' "$long" 3>&- &
   HOLDER_PID=$!
   wait_for_lock_pid "$HOLDER_PID"
   ktstr_run 0 holders --json "$F"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Installing: `cmake --install` into a DESTDIR, and the Debian package from
-# `cpack -G DEB` installed into this machine with dpkg and removed again.
+# `cpack -G DEB` installed with dpkg into a throwaway root (never this
+# machine's) and removed again.
 load test_helper
 
 setup() {
@@ -45,14 +46,21 @@ setup() {
   [[ "$output" == *"ktstr needle"* ]]
 }
 
-@test "cpack -G DEB: dpkg -i, run, man -w, dpkg -r" {
-  command -v cpack >/dev/null || skip "cpack is not installed"
-  command -v dpkg >/dev/null || skip "dpkg is not installed (not a Debian system)"
-  command -v dpkg-shlibdeps >/dev/null || skip "dpkg-shlibdeps is not installed (dpkg-dev)"
-  require_root "dpkg -i installs into this machine"
-  if dpkg-query -W -f='${Status}' ktstr 2>/dev/null | grep -q 'install ok installed'; then
-    skip "a ktstr package is already installed; not replacing it"
-  fi
+# need CMD PACKAGE: fail (not skip) when CMD is missing: scripts/install-deps
+# installs it, and a check that does not run must not pass.
+need() {
+  command -v "$1" >/dev/null || {
+    echo "needs $1 (Debian package $2; scripts/install-deps installs it)" >&2
+    return 1
+  }
+}
+
+@test "cpack -G DEB: dpkg -i into a throwaway root, run, man -w, dpkg -r" {
+  need cpack cmake
+  need dpkg dpkg
+  need dpkg-shlibdeps dpkg-dev
+  need man man-db
+  require_root "dpkg installs files owned by root"
   local out=$BATS_TEST_TMPDIR/pkg
   run cpack -G DEB --config "$BUILD_DIR/CPackConfig.cmake" -B "$out"
   [ "$status" -eq 0 ] || {
@@ -66,7 +74,9 @@ setup() {
   [[ "$output" == *"Package: ktstr"* ]]
   # The static PIE needs no package; a dynamic build (KTSTR_STATIC=OFF, or
   # a sanitizer build) needs libc6 and what else it links (libasan8, ...).
+  local dynamic=0
   if readelf -l "$BUILD_DIR/bin/ktstr" | grep -q 'Requesting program interpreter'; then
+    dynamic=1
     [[ "$output" == *"Depends: "*"libc6 ("* ]]
   else
     [[ "$output" != *"Depends:"* ]]
@@ -74,42 +84,52 @@ setup() {
   [[ "$output" == *"Section: utils"* ]]
   [[ "$output" == *"Maintainer: "* ]]
 
+  # A throwaway root with an empty dpkg database: this machine's packages
+  # are never touched, and a run killed half-way leaves nothing behind.
+  local root=$BATS_TEST_TMPDIR/root
+  mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+  : >"$root/var/lib/dpkg/status"
+  : >"$root/var/lib/dpkg/available"
+  # libc6 and the like are not in the empty root; the host's serve.
+  local force=()
+  [ "$dynamic" -eq 0 ] || force=(--force-depends)
   # --path-include: some images exclude man pages from dpkg installs.
-  run dpkg --path-include='/usr/share/man/*' -i "$deb"
+  run dpkg --root="$root" "${force[@]}" --path-include='/usr/share/man/*' -i "$deb"
   [ "$status" -eq 0 ] || {
     echo "$output" >&2
     return 1
   }
-  local rc=0
-  {
-    run /usr/bin/ktstr --version
-    [ "$status" -eq 0 ] && [[ "$output" == "ktstr "* ]] || rc=1
-    run man -w ktstr-acquire
-    [ "$status" -eq 0 ] && [[ "$output" == /usr/share/man/man1/ktstr-acquire.1* ]] || rc=2
-    run man -w 5 ktstr.toml
-    [ "$status" -eq 0 ] || rc=3
-    run --separate-stderr /usr/bin/ktstr-holders --help
-    [ "$status" -eq 0 ] && [[ "$output" == *"ktstr holders"* ]] || rc=4
-  }
+  [ "$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' ktstr)" = "install ok installed" ]
+  run "$root/usr/bin/ktstr" --version
+  [ "$status" -eq 0 ]
+  [[ "$output" == "ktstr "* ]]
+  run env MANPATH="$root/usr/share/man" man -w ktstr-acquire
+  [ "$status" -eq 0 ]
+  [[ "$output" == "$root/usr/share/man/man1/ktstr-acquire.1"* ]]
+  run env MANPATH="$root/usr/share/man" man -w 5 ktstr.toml
+  [ "$status" -eq 0 ]
+  [[ "$output" == "$root/usr/share/man/man5/ktstr.toml.5"* ]]
+  run --separate-stderr "$root/usr/bin/ktstr-holders" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"ktstr holders"* ]]
+
   local listed
-  listed=$(dpkg -L ktstr)
-  run dpkg -r ktstr
+  listed=$(dpkg --root="$root" -L ktstr)
+  [ -n "$listed" ]
+  run dpkg --root="$root" -r ktstr
   [ "$status" -eq 0 ] || {
     echo "$output" >&2
-    return 1
-  }
-  [ "$rc" -eq 0 ] || {
-    echo "installed package check $rc failed" >&2
     return 1
   }
   # Removed cleanly: no file of the package is left, the package is gone.
-  ! dpkg-query -W -f='${Status}' ktstr 2>/dev/null | grep -q 'install ok installed'
+  run dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' ktstr
+  [[ "$output" != *"install ok installed"* ]]
   local f
   for f in $listed; do
-    [ -d "$f" ] && continue
-    [ ! -e "$f" ] && [ ! -L "$f" ] || {
-      echo "left behind: $f" >&2
+    [ -d "$root$f" ] && continue
+    if [ -e "$root$f" ] || [ -L "$root$f" ]; then
+      echo "left behind: $root$f" >&2
       return 1
-    }
+    fi
   done
 }

@@ -5,6 +5,11 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 : "${KTSTR_BIN_DIR:?KTSTR_BIN_DIR must point at the bin/ directory of the build tree}"
+# Every test has a deadline of its own, so a hang fails that test fast
+# instead of running into ctest's limit (which would skip teardown). Files
+# that load this helper from setup() set it at file level themselves, since
+# bats reads it before setup runs.
+: "${BATS_TEST_TIMEOUT:=120}"
 KTSTR=$KTSTR_BIN_DIR/ktstr
 
 # ktstr_run STATUS ARGS...
@@ -62,7 +67,7 @@ ktstr_isolate() {
 # hold_lock [flock options] FILE: starts util-linux flock holding FILE in the
 # background, waits until the kernel lists the lock, and sets $HOLDER_PID.
 hold_lock() {
-  flock "$@" sleep 600 &
+  flock "$@" sleep 600 3>&- &
   HOLDER_PID=$!
   wait_for_lock_pid "$HOLDER_PID"
 }
@@ -80,12 +85,30 @@ wait_for_lock_pid() {
   return 1
 }
 
+# test_jobs: the pids of the test's background jobs, one a line, less the
+# watchdog bats runs as a job for BATS_TEST_TIMEOUT (ending that one would
+# set off the timeout; waiting for it would wait out the timeout). Its pid is
+# in BATS_killer_pid while the test runs, and in the EXIT trap after a failure.
+test_jobs() {
+  local watchdog pid
+  watchdog=" ${BATS_killer_pid:-} $(trap -p EXIT | grep -oE '[0-9]+' | tr '\n' ' ') "
+  for pid in $(jobs -p); do
+    [[ $watchdog == *" $pid "* ]] || printf '%s\n' "$pid"
+  done
+}
+
+# wait_jobs: reaps the test's background jobs (not the watchdog).
+wait_jobs() {
+  local pid
+  for pid in $(test_jobs); do wait "$pid" 2>/dev/null || true; done
+}
+
 # Kills every background job of the test; for teardown.
 kill_background() {
   local pids
-  pids=$(jobs -p)
+  pids=$(test_jobs)
   [ -n "$pids" ] && kill $pids 2>/dev/null
-  wait 2>/dev/null || true
+  wait_jobs
 }
 
 # require_root REASON: skip (saying why) when not root.
@@ -107,8 +130,8 @@ kill_tree() {
 # for teardown of tests whose holders fork.
 kill_background_trees() {
   local pid
-  for pid in $(jobs -p); do kill_tree "$pid"; done
-  wait || true
+  for pid in $(test_jobs); do kill_tree "$pid"; done
+  wait_jobs
   # Let bash report the killed jobs now, into /dev/null, rather than as
   # "Killed" lines in a failing test's output.
   jobs >/dev/null
@@ -179,16 +202,16 @@ wait_until() {
   return 1
 }
 
-# ktstr_wait STATUS [PID]: waits (60 s at most) for a ktstr_start run to end;
+# ktstr_wait STATUS [PID]: waits (20 s at most) for a ktstr_start run to end;
 # fails unless it exited with STATUS. Sets $status, $output and $stderr.
 ktstr_wait() {
   local expected=$1 pid=${2:-$KTSTR_PID} i
-  for ((i = 0; i < 6000; i++)); do
+  for ((i = 0; i < 2000; i++)); do
     pid_ended "$pid" && break
     sleep 0.01
   done
   if ! pid_ended "$pid"; then
-    echo "ktstr (pid $pid) still running after 60 s" >&2
+    echo "ktstr (pid $pid) still running after 20 s" >&2
     return 1
   fi
   status=0
@@ -262,11 +285,11 @@ harness_release() {
 # direct children (the `sleep` of a flock holder), then reaps the jobs.
 kill_jobs_and_children() {
   local pid kids
-  for pid in $(jobs -p); do
+  for pid in $(test_jobs); do
     kids=$(pgrep -P "$pid" || true)
     kill "$pid" $kids 2>/dev/null || true
   done
-  wait 2>/dev/null || true
+  wait_jobs
 }
 
 # needle_of PATH: the /proc/locks key of PATH, from `ktstr needle`.
@@ -275,18 +298,55 @@ needle_of() {
   printf '%s\n' "$output"
 }
 
+# proc_locks_key PATH: the MAJ:MIN:INODE key /proc/locks shows for PATH,
+# worked out here without ktstr (whose `needle` is under test): the device of
+# the /proc/self/mountinfo entry with the longest mount point that is a
+# prefix of PATH on a component boundary (octal escapes such as \040
+# decoded), as two-digit lowercase hex the way the kernel prints it, and the
+# inode from stat(1).
+proc_locks_key() {
+  local path ino
+  path=$(realpath -e -- "$1") || return 1
+  ino=$(stat -c %i -- "$path") || return 1
+  LC_ALL=C awk -v p="$path" -v ino="$ino" '
+    function unescape(s,   out, i, c) {
+      out = ""
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        if (c == "\\" && substr(s, i + 1, 3) ~ /^[0-7][0-7][0-7]$/) {
+          out = out sprintf("%c", (substr(s, i + 1, 1) * 64) + (substr(s, i + 2, 1) * 8) + substr(s, i + 3, 1))
+          i += 3
+        } else {
+          out = out c
+        }
+      }
+      return out
+    }
+    {
+      mp = unescape($5)
+      covers = (mp == "/" || p == mp || index(p, mp "/") == 1)
+      # Later entries stack on earlier ones at the same mount point.
+      if (covers && length(mp) >= best) { best = length(mp); dev = $3 }
+    }
+    END {
+      if (dev == "") exit 1
+      split(dev, mm, ":")
+      printf "%02x:%02x:%s\n", mm[1], mm[2], ino
+    }' /proc/self/mountinfo
+}
+
 # flock_mode PID PATH [LOCKS_FILE]: WRITE or READ for the lock PID holds (not
 # waits for) on PATH in /proc/locks (or a saved copy); empty when none.
 flock_mode() {
   local key
-  key=$(needle_of "$2")
+  key=$(proc_locks_key "$2") || return 1
   awk -v p="$1" -v k="$key" '$2 == "FLOCK" && $5 == p && $6 == k { print $4 }' "${3:-/proc/locks}"
 }
 
 # flock_waiting_on PID PATH: PID is blocked in flock(2) on PATH.
 flock_waiting_on() {
   local key
-  key=$(needle_of "$2")
+  key=$(proc_locks_key "$2") || return 1
   awk -v p="$1" -v k="$key" '$2 == "->" && $6 == p && $7 == k { found = 1 } END { exit !found }' /proc/locks
 }
 

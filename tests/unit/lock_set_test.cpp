@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -182,53 +186,160 @@ TEST_F(LockSetTest, ObserverIsToldWhileWaiting) {
   EXPECT_GT(observer.last_waited, 0ns);
 }
 
-// A child that holds `path` EX and lets go after `hold_for`.
-pid_t hold_in_child(const std::string& path, std::chrono::milliseconds hold_for) {
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) ::_exit(1);
-    if (::write(ready[1], "l", 1) != 1) ::_exit(2);
-    std::this_thread::sleep_for(hold_for);
-    ::_exit(0);
+// A child process that holds `path` EX until release(): no timing involved.
+// It takes the lock before the constructor returns, and lets go (exits) only
+// when told to through a pipe, or when the test's end closes that pipe.
+class ChildHolder {
+ public:
+  explicit ChildHolder(const std::string& path) {
+    int ready[2];
+    int go[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(go, O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe2 failed");
+    }
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::close(go[1]);
+      int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+      if (fd < 0 || ::flock(fd, LOCK_EX) != 0) ::_exit(1);
+      if (::write(ready[1], "l", 1) != 1) ::_exit(2);
+      char c;
+      // Blocks until release() writes, or the parent's end is closed.
+      while (::read(go[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(go[0]);
+    release_fd_ = go[1];
+    char c;
+    bool ok = ::read(ready[0], &c, 1) == 1;
+    ::close(ready[0]);
+    if (!ok) throw std::runtime_error("the child could not take " + path);
   }
-  ::close(ready[1]);
-  char c;
-  bool ok = ::read(ready[0], &c, 1) == 1;
-  ::close(ready[0]);
-  EXPECT_TRUE(ok) << "the child could not take " << path;
-  return pid;
-}
+  ~ChildHolder() {
+    release();
+    wait();
+  }
+  ChildHolder(const ChildHolder&) = delete;
+  ChildHolder& operator=(const ChildHolder&) = delete;
+
+  // Tells the child to exit, dropping its lock. Safe from another thread.
+  void release() {
+    int fd = release_fd_.exchange(-1);
+    if (fd >= 0) {
+      [[maybe_unused]] auto n = ::write(fd, "g", 1);
+      ::close(fd);
+    }
+  }
+  bool released() const { return release_fd_.load() < 0; }
+
+  // Reaps the child; true when it exited 0.
+  bool wait() {
+    if (pid_ <= 0) return exited_ok_;
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    exited_ok_ = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return exited_ok_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::atomic<int> release_fd_{-1};
+  bool exited_ok_ = false;
+};
+
+// Releases `holder` the first time acquire_locks reports that it waits,
+// that is once it has found the lock busy: the release then happens while
+// it waits, whatever the machine's speed. A backstop releases it after 10 s
+// (a hang, not a slow machine) so that a test fails instead of hanging; the
+// test checks the backstop was not needed.
+class ReleaseWhenWaiting : public WaitObserver {
+ public:
+  explicit ReleaseWhenWaiting(ChildHolder& holder) : holder_(holder) {
+    backstop_ = std::thread([this] {
+      std::unique_lock lock(mutex_);
+      if (!cv_.wait_for(lock, 10s, [this] { return finished_; })) {
+        backstop_fired_ = true;
+        holder_.release();
+      }
+    });
+  }
+  ~ReleaseWhenWaiting() override {
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    cv_.notify_all();
+    backstop_.join();
+  }
+  ReleaseWhenWaiting(const ReleaseWhenWaiting&) = delete;
+  ReleaseWhenWaiting& operator=(const ReleaseWhenWaiting&) = delete;
+
+  void waiting(const std::vector<BusyLock>& /*busy*/,
+               std::chrono::nanoseconds /*waited*/) override {
+    ++waits;
+    holder_.release();
+  }
+  void done() override { ++dones; }
+
+  AcquireOptions options(Duration timeout) {
+    AcquireOptions o;
+    o.timeout = timeout;
+    o.observer = this;
+    o.tick = 10ms;
+    return o;
+  }
+  bool backstop_fired() {
+    std::lock_guard lock(mutex_);
+    return backstop_fired_;
+  }
+
+  int waits = 0;
+  int dones = 0;
+
+ private:
+  ChildHolder& holder_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool finished_ = false;
+  bool backstop_fired_ = false;
+  std::thread backstop_;
+};
 
 TEST_F(LockSetTest, LockReleasedByAnotherProcessWhileWaiting) {
-  pid_t child = hold_in_child(path("b.lock"), 200ms);
+  ChildHolder child(path("b.lock"));
   ASSERT_FALSE(free_for(path("b.lock"), LockMode::exclusive));
-  auto start = Clock::now();
+  ReleaseWhenWaiting observer(child);
   auto out = acquire_locks(
       fixed({{path("a.lock"), LockMode::exclusive}, {path("b.lock"), LockMode::exclusive}}),
-      with_timeout(10s));
-  auto took = Clock::now() - start;
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      observer.options(Duration::of(20s)));
+  EXPECT_FALSE(observer.backstop_fired());
+  EXPECT_TRUE(child.wait());
   ASSERT_TRUE(out.has_value()) << out.error().describe();
   ASSERT_TRUE(out->acquired);
+  // It did wait: found b.lock busy, and got it once the child let go.
+  EXPECT_GE(observer.waits, 1);
+  EXPECT_EQ(observer.dones, 1);
   EXPECT_EQ(out->held.locks.size(), 2u);
-  EXPECT_GE(took, 100ms);
-  EXPECT_LT(took, 5s);
   EXPECT_FALSE(free_for(path("a.lock"), LockMode::shared));
   EXPECT_FALSE(free_for(path("b.lock"), LockMode::shared));
 }
 
 TEST_F(LockSetTest, WaitsForeverUntilReleased) {
-  pid_t child = hold_in_child(path("a.lock"), 100ms);
-  AcquireOptions forever;  // the default: no limit
-  auto out = acquire_locks(fixed({{path("a.lock"), LockMode::shared}}), forever);
-  ::waitpid(child, nullptr, 0);
+  ChildHolder child(path("a.lock"));
+  ReleaseWhenWaiting observer(child);
+  // The default: no limit.
+  auto out = acquire_locks(fixed({{path("a.lock"), LockMode::shared}}),
+                           observer.options(Duration::forever()));
+  EXPECT_FALSE(observer.backstop_fired());
+  EXPECT_TRUE(child.wait());
   ASSERT_TRUE(out.has_value());
   EXPECT_TRUE(out->acquired);
+  EXPECT_GE(observer.waits, 1);
 }
 
 TEST_F(LockSetTest, LockFilesAreCreatedMode0666) {
@@ -302,10 +413,13 @@ TEST_F(DynamicCpusTest, AnLlcHeldExclusiveRulesOutItsCpus) {
 
 TEST_F(DynamicCpusTest, CpuFreedWhileWaitingIsTaken) {
   UniqueFd busy = hold(cpu(0), LockMode::exclusive);
-  pid_t child = hold_in_child(cpu(2), 150ms);
+  ChildHolder child(cpu(2));
   UniqueFd busy3 = hold(cpu(3), LockMode::exclusive);
-  auto out = acquire_locks(cpus(2), with_timeout(10s));
-  ::waitpid(child, nullptr, 0);
+  ReleaseWhenWaiting observer(child);
+  auto out = acquire_locks(cpus(2), observer.options(Duration::of(20s)));
+  EXPECT_FALSE(observer.backstop_fired());
+  EXPECT_TRUE(child.wait());
+  EXPECT_GE(observer.waits, 1);
   ASSERT_TRUE(out.has_value());
   ASSERT_TRUE(out->acquired);
   EXPECT_EQ(out->held.dynamic_cpus, (std::vector<unsigned>{1, 2}));
@@ -316,9 +430,12 @@ TEST_F(DynamicCpusTest, AWaiterLeavesTheQueueOnlyWhenItsSpareIsClosed) {
   UniqueFd busy = hold(cpu(0), LockMode::exclusive);
   UniqueFd busy1 = hold(cpu(1), LockMode::exclusive);
   UniqueFd busy3 = hold(cpu(3), LockMode::exclusive);
-  pid_t child = hold_in_child(cpu(2), 150ms);
-  auto out = acquire_locks(cpus(1), with_timeout(10s));
-  ::waitpid(child, nullptr, 0);
+  ChildHolder child(cpu(2));
+  ReleaseWhenWaiting observer(child);
+  auto out = acquire_locks(cpus(1), observer.options(Duration::of(20s)));
+  EXPECT_FALSE(observer.backstop_fired());
+  EXPECT_TRUE(child.wait());
+  EXPECT_GE(observer.waits, 1);
   ASSERT_TRUE(out.has_value()) << out.error().describe();
   ASSERT_TRUE(out->acquired);
   EXPECT_EQ(out->held.dynamic_cpus, std::vector<unsigned>{2});
@@ -335,10 +452,13 @@ TEST_F(DynamicCpusTest, AWaiterLeavesTheQueueOnlyWhenItsSpareIsClosed) {
 TEST_F(DynamicCpusTest, ReleaseLetsGoOfTheLocksAndTheSpare) {
   std::string queue = dir_ / "ktstr-cpus-queue.lock";
   UniqueFd busy = hold(cpu(0), LockMode::exclusive);
-  pid_t child = hold_in_child(cpu(1), 100ms);
+  ChildHolder child(cpu(1));
   UniqueFd llc1 = hold(llc(1), LockMode::exclusive);
-  auto out = acquire_locks(cpus(1), with_timeout(10s));
-  ::waitpid(child, nullptr, 0);
+  ReleaseWhenWaiting observer(child);
+  auto out = acquire_locks(cpus(1), observer.options(Duration::of(20s)));
+  EXPECT_FALSE(observer.backstop_fired());
+  EXPECT_TRUE(child.wait());
+  EXPECT_GE(observer.waits, 1);
   ASSERT_TRUE(out.has_value()) << out.error().describe();
   ASSERT_TRUE(out->acquired);
   EXPECT_EQ(out->held.dynamic_cpus, std::vector<unsigned>{1});
