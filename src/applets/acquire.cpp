@@ -382,7 +382,8 @@ constexpr AppletDoc k_doc{
 namespace ktstr {
 extern const Applet k_acquire_applet{
     "acquire", "take CPU, LLC, cache-entry or file locks, then run a command",
-    "[REQUESTS...] [--shared] [--timeout DUR | -n] [--no-pin] [--no-fork] -- COMMAND [ARGS...]",
+    "[REQUESTS...] [-s|-x] [-w DUR | -n] [-E N] [--no-pin] [-F] [--wait-descendants] "
+    "-- COMMAND [ARGS...] | FILE COMMAND... | FILE -c CMD",
     &applet_acquire::k_doc,
     &AppletOf<applet_acquire::Options, applet_acquire::declare, applet_acquire::run>::make};
 }  // namespace ktstr

@@ -3,6 +3,9 @@
 # hand the resource out twice: the holder makes a new file at the path and
 # locks it too, so the next acquire finds it held.
 
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup

@@ -5,6 +5,9 @@
 # let the older waiter in first (waiting intents). And an intent nobody acts
 # on delays others only for a bounded time.
 
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
+
 setup() {
   load test_helper
   acquire_test_setup

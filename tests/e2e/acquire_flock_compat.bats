@@ -3,6 +3,9 @@
 # util-linux flock give the same exclusion and exit codes, except where
 # ktstr's own exit codes stand (75 for a conflict, unless -E says otherwise).
 
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup

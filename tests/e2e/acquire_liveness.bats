@@ -5,6 +5,9 @@
 # while stopped means exit 75 and no command, and a SIGALRM blocked by the
 # caller cannot stretch --timeout.
 
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup

@@ -4,6 +4,9 @@
 # waited for while the locks stay held). And the command inherits the lock
 # space acquire used, so a nested ktstr or Rust harness locks the same files.
 
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+
 setup() {
   load test_helper
   acquire_test_setup

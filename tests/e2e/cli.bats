@@ -214,8 +214,8 @@ k_applets=(acquire fscheck holders locks needle)
 @test "--help shows each option with its value name, aligned, without CLI11's notes" {
   ktstr_run 0 acquire --help
   refute_output --partial "Excludes"
-  assert_line --regexp '^  --timeout DUR +give up after DUR'
-  assert_line --regexp '^  -n,--nonblock +fail at once'
+  assert_line --regexp '^  -w,--wait,--timeout DUR +give up after DUR'
+  assert_line --regexp '^  -n,--nb,--nonblock +fail at once'
   assert_line --regexp '^  --cpu LIST \.\.\. +reserve these CPUs'
   ktstr_run 0 --help
   refute_output --partial "{auto"

@@ -5,6 +5,9 @@
 # neither steers the tool nor hangs it. The other user is `nobody` (and
 # `daemon` for a third), played with setpriv.
 
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
+
 setup() {
   load test_helper
   ktstr_isolate
@@ -109,7 +112,7 @@ race_target() {
     if [ -d "$evil/sub" ] && [ ! -L "$evil/sub" ]; then mv -T "$evil/sub" "$evil/old.$i" 2>/dev/null || true; fi
   done
   touch "$STOP"
-  wait
+  wait_jobs
 }
 
 @test "10.1: swapping a new lock dir for a symlink never gets a directory chmod-ed" {
