@@ -51,7 +51,9 @@ end
 
 # __ktstr_applet NAME SUMMARY: `ktstr NAME` and the ktstr-NAME link.
 # $__ktstr_applets holds every NAME beforehand.
-function __ktstr_applet --argument-names name summary
+function __ktstr_applet
+    set -l name $argv[1]
+    set -l summary $argv[2]
     complete -c ktstr -n "not __fish_seen_subcommand_from $__ktstr_applets" -a $name -d $summary
     complete -c ktstr-$name -f
 end
@@ -61,7 +63,11 @@ end
 #   NAMES  "-n,--nonblock"
 #   KIND   flag, optional (a value that may be left out), text, file,
 #          directory, cpu_list, llc_list or choice
-function __ktstr_option --argument-names owner names kind help
+function __ktstr_option
+    set -l owner $argv[1]
+    set -l names $argv[2]
+    set -l kind $argv[3]
+    set -l help $argv[4]
     set -l args
     for name in (string split , -- $names)
         if string match -q -- '--*' $name
@@ -99,7 +105,9 @@ function __ktstr_option --argument-names owner names kind help
 end
 
 # __ktstr_operands APPLET KIND: what APPLET's operands are (command or file).
-function __ktstr_operands --argument-names applet kind
+function __ktstr_operands
+    set -l applet $argv[1]
+    set -l kind $argv[2]
     if test "$kind" = command
         complete -c ktstr -n "__fish_seen_subcommand_from $applet; and __ktstr_after_dashdash" -x -a '(__ktstr_command)'
         complete -c ktstr-$applet -n __ktstr_after_dashdash -x -a '(__ktstr_command)'

@@ -26,7 +26,7 @@ void value_kinds(Out out, const OptionTable& table, std::string_view owner) {
     if (!requires_value(spec)) continue;
     for (std::string_view n : option_names(spec)) {
       std::string key = shell_quote(fmt::format("{}:{}", owner, n));
-      fmt::format_to(out, "_ktstr_value_kinds[{}]={}\n", key, value_kind(spec));
+      fmt::format_to(out, "_ktstr_value_kinds[{}]={}\n", key, shell_quote(value_kind(spec)));
       if (!spec.choices.empty()) {
         fmt::format_to(out, "_ktstr_choices[{}]={}\n", key,
                        shell_quote(fmt::format("{}", fmt::join(spec.choices, " "))));
@@ -56,7 +56,7 @@ std::string bash_data() {
     value_kinds(out, t.table, name);
     for (const OptionSpec& spec : t.table.specs()) {
       if (spec.positional)
-        fmt::format_to(out, "_ktstr_positionals[{}]={}\n", name, value_kind(spec));
+        fmt::format_to(out, "_ktstr_positionals[{}]={}\n", name, shell_quote(value_kind(spec)));
     }
   }
   return s;
