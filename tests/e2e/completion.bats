@@ -48,6 +48,30 @@ all_options() {
   done | sort -u
 }
 
+# complete_zsh LINE: what zsh's completion system offers at the end of LINE,
+# sorted, space-separated. An interactive zsh on a pseudo-terminal (zpty)
+# gets LINE and a TAB; a compadd wrapper prints every candidate.
+complete_zsh() {
+  local fpath_dir=$BATS_TEST_TMPDIR/zfunc
+  mkdir -p "$fpath_dir"
+  cp "$ZSH_FILE" "$fpath_dir/_ktstr"
+  timeout 20 zsh -f -c '
+    zmodload zsh/zpty
+    zpty z zsh -f -i
+    zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
+    zpty -w z "compprefuncs=(nolist); nolist() { compstate[list]=; compstate[insert]= }"
+    zpty -w z "compadd() { builtin compadd -O __hits \"\$@\"; print -rl -- \${__hits/#/\<H\>}; builtin compadd \"\$@\" }"
+    zpty -w z "print -r -- READY"
+    zpty -r z line "*READY*"; zpty -r z line "*READY*"
+    zpty -w -n z "$2"$'"'"'\t'"'"'
+    zpty -w z $'"'"'\C-u'"'"'"print -r -- DONE"
+    out=
+    while zpty -r z line; do [[ $line == *DONE* && $line != *print* ]] && break; out+=$line; done
+    zpty -d z
+    print -r -- $out | tr -d "\r" | grep -o "<H>[^<]*" | sed "s/<H>//" | sort -u | tr "\n" " "
+  ' zsh "$fpath_dir" "$1"
+}
+
 # The online CPUs of this host, one a line.
 online_cpus() {
   local part
@@ -309,4 +333,19 @@ fake_sysfs() {
     echo "completions/ names options ktstr does not have:$unknown" >&2
     return 1
   }
+}
+
+@test "zsh: completes applets, options and values" {
+  command -v zsh >/dev/null || skip "zsh is not installed"
+  run complete_zsh "ktstr acq"
+  [ "$status" -eq 0 ]
+  [ "$output" = "acquire " ]
+  run complete_zsh "ktstr locks --w"
+  [ "$output" = "--watch " ]
+  run complete_zsh "ktstr-acquire --no-"
+  [ "$output" = "--no-fork --no-pin " ]
+  run complete_zsh "ktstr --color "
+  [ "$output" = "always auto never " ]
+  run complete_zsh "ktstr holders --"
+  [ "$output" = "--cache-dir --color --config --help --json --lock-dir --quiet --verbose --version " ]
 }
