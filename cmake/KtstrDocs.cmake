@@ -1,6 +1,8 @@
-# Man pages and shell completions, generated at build time by the freshly
-# built binary from its own option tables and doc blocks (`ktstr --generate`),
-# into ${CMAKE_BINARY_DIR}/share; nothing generated is committed. Then the
+# Man pages and shell completions, made at build time into
+# ${CMAKE_BINARY_DIR}/share from two halves: the hand-written sources in man/
+# and completions/, and what the freshly built binary prints from its option
+# tables (`ktstr --generate KIND`), which KtstrGenerate.cmake puts in place of
+# the sources' KTSTR_GENERATED lines. Nothing generated is committed. Then the
 # install rules for everything, and the Debian package.
 #
 # Expects KTSTR_APPLETS and the `ktstr` target.
@@ -13,9 +15,12 @@ set(KTSTR_BASH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/bash-completion/completio
 set(KTSTR_ZSH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 set(KTSTR_FISH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 
-# ktstr_generate(KIND OUTPUT [ARG file] [DEPENDS files...] [GZIP])
-function(ktstr_generate kind output)
-  cmake_parse_arguments(PARSE_ARGV 2 gen "GZIP" "ARG" "DEPENDS")
+# ktstr_generate(KIND TEMPLATE OUTPUT [ARG file] [DEPENDS files...] [GZIP])
+function(ktstr_generate kind template output)
+  cmake_parse_arguments(PARSE_ARGV 3 gen "GZIP" "ARG" "DEPENDS")
+  if(NOT EXISTS ${template})
+    message(FATAL_ERROR "${template} is missing: write the hand-written part of ${output}")
+  endif()
   set(extra)
   if(gen_ARG)
     list(APPEND extra -DARG=${gen_ARG})
@@ -27,8 +32,8 @@ function(ktstr_generate kind output)
   add_custom_command(OUTPUT ${output}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
     COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:ktstr> -DKIND=${kind} -DOUT=${output}
-            ${extra} -P ${PROJECT_SOURCE_DIR}/cmake/KtstrGenerate.cmake
-    DEPENDS ktstr ${PROJECT_SOURCE_DIR}/cmake/KtstrGenerate.cmake ${gen_DEPENDS}
+            -DTEMPLATE=${template} ${extra} -P ${PROJECT_SOURCE_DIR}/cmake/KtstrGenerate.cmake
+    DEPENDS ktstr ${template} ${PROJECT_SOURCE_DIR}/cmake/KtstrGenerate.cmake ${gen_DEPENDS}
     COMMENT "Generating ${output}"
     VERBATIM)
   set_property(GLOBAL APPEND PROPERTY KTSTR_GENERATED ${output})
@@ -47,19 +52,20 @@ if(KTSTR_DOCS)
     list(APPEND pages ktstr-${applet})
   endforeach()
   foreach(page IN LISTS pages)
-    ktstr_generate(man:${page} ${KTSTR_SHARE_DIR}/man/man1/${page}.1${gz} ${gzip_flag})
+    ktstr_generate(man:${page} ${PROJECT_SOURCE_DIR}/man/${page}.1.in
+      ${KTSTR_SHARE_DIR}/man/man1/${page}.1${gz} ${gzip_flag})
     list(APPEND man1 ${KTSTR_SHARE_DIR}/man/man1/${page}.1${gz})
   endforeach()
   set(man5 ${KTSTR_SHARE_DIR}/man/man5/ktstr.toml.5${gz})
-  ktstr_generate(man:ktstr.toml ${man5} ${gzip_flag}
+  ktstr_generate(man:ktstr.toml ${PROJECT_SOURCE_DIR}/man/ktstr.toml.5.in ${man5} ${gzip_flag}
     ARG ${PROJECT_SOURCE_DIR}/ktstr.toml.example
     DEPENDS ${PROJECT_SOURCE_DIR}/ktstr.toml.example)
   set(bash_file ${KTSTR_SHARE_DIR}/bash-completion/completions/ktstr)
   set(zsh_file ${KTSTR_SHARE_DIR}/zsh/vendor-completions/_ktstr)
   set(fish_file ${KTSTR_SHARE_DIR}/fish/vendor_completions.d/ktstr.fish)
-  ktstr_generate(bash ${bash_file})
-  ktstr_generate(zsh ${zsh_file})
-  ktstr_generate(fish ${fish_file})
+  foreach(shell bash zsh fish)
+    ktstr_generate(${shell} ${PROJECT_SOURCE_DIR}/completions/ktstr.${shell} ${${shell}_file})
+  endforeach()
   get_property(generated GLOBAL PROPERTY KTSTR_GENERATED)
   add_custom_target(ktstr_docs ALL DEPENDS ${generated})
 

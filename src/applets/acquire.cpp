@@ -336,33 +336,6 @@ Result<Exit> run(const Options& given, Context& ctx) {
 }
 
 constexpr AppletDoc k_doc{
-    .description =
-        "Takes every lock of every request, all together or none, then runs COMMAND.\n\n"
-        "--cpu C takes LOCK_EX on LOCKDIR/ktstr-cpu-C.lock and LOCK_SH on the lock of C's "
-        "last-level cache, LOCKDIR/ktstr-llc-N.lock, where N is the LLC's position in the "
-        "host's LLC list sorted by sysfs cache id. --llc N takes LOCK_EX on that LLC lock (a "
-        "whole-LLC reservation, which also excludes --cpu on any of its CPUs). --cache KEY "
-        "locks CACHEDIR/.locks/KEY.lock, --path FILE locks FILE. These are the files and "
-        "modes of the Rust ktstr harness, so its VMs and commands run here exclude each "
-        "other.\n\n"
-        "The locks are never waited for while part of the set is held: a busy lock is "
-        "waited for alone, with every other lock released, so two acquire runs whose sets "
-        "overlap cannot deadlock. A release is noticed at once (blocking flock on a single "
-        "busy lock; inotify close events for --cpus).\n\n"
-        "By default acquire forks: COMMAND runs without any lock descriptor while acquire "
-        "holds the locks, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to "
-        "it, and exits with its status, or dies of the same signal. The locks are released "
-        "once COMMAND has exited and the processes it left behind have been ended "
-        "(SIGTERM, then SIGKILL after 1s; with --wait-descendants, once they have exited). "
-        "COMMAND is killed if acquire is. With --no-fork, acquire execs COMMAND, which inherits "
-        "the lock fds.\n\n"
-        "COMMAND runs pinned to the reserved CPUs (those of --cpu, --cpus and --llc) unless "
-        "--no-pin, with KTSTR_CPUS (the CPU list) and KTSTR_LOCKS (the lock files, "
-        "colon-separated) in its environment.\n\n"
-        "The wait is bounded by --timeout; without it, CPU, LLC and --path requests wait "
-        "timeouts.acquire (default: forever) and cache entries timeouts.cache_shared (10s) "
-        "or timeouts.cache_exclusive (60s), the longest of those that apply. On a terminal "
-        "a status line names the busy lock and its holder.",
     .exit_status =
         "COMMAND's own exit status, or 128+N when it died of signal N\n75 the locks could not "
         "be had in time (see --conflict-exit-code)\n130 interrupted while waiting\n64 usage "
@@ -370,11 +343,6 @@ constexpr AppletDoc k_doc{
         "file would sit on NFS, CIFS, CephFS, AFS or FUSE\n73 a lock file cannot be "
         "created\n77 permission denied\n78 configuration error\n126 COMMAND is not "
         "executable\n127 COMMAND was not found",
-    .examples =
-        "  ktstr acquire --cpu 3 -- make -j1\n"
-        "  ktstr acquire --cpus 2 --timeout 5m -- ./run-vm.sh\n"
-        "  ktstr acquire --cache linux-6.12 --shared -- ./boot.sh",
-    .see_also = "ktstr-locks(1), ktstr-holders(1), flock(1), flock(2)",
 };
 
 }  // namespace ktstr::applet_acquire

@@ -1,5 +1,5 @@
-// The shape every applet has: a name, a one-line summary, a doc block for its
-// man page, an options struct filled by declare(), and a run() that does no
+// The shape every applet has: a name, a one-line summary, its exit codes for
+// its man page, an options struct filled by declare(), and a run() that does no
 // parsing. registry.cpp lists them; cli.cpp parses and dispatches.
 #pragma once
 
@@ -14,14 +14,10 @@
 
 namespace ktstr {
 
-// Man page sections beyond what the option table already says. Plain text;
-// a blank line separates paragraphs, a line starting with two spaces is an
-// example command.
+// What the man page's EXIT STATUS says, one code a line: "66 a PATH does not
+// exist". The page's prose is man/ktstr-NAME.1.in.
 struct AppletDoc {
-  std::string_view description;
   std::string_view exit_status;
-  std::string_view examples;
-  std::string_view see_also;
 };
 
 class AppletInstance {

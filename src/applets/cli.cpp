@@ -19,12 +19,17 @@
 #include "applets/docgen.hpp"
 #include "lib/cpu_list.hpp"
 #include "lib/text.hpp"
+#include "lib/topology.hpp"
 
 #ifndef KTSTR_VERSION
 #define KTSTR_VERSION "0.0.0"
 #endif
 
 namespace ktstr {
+
+void declare_top_level_options(OptionTable& t, TopLevelOptions& o) {
+  t.flag("--list", o.list, "print the applet names, one a line");
+}
 
 namespace {
 
@@ -326,6 +331,19 @@ const Applet* applet_for_program_name(std::string_view program) {
   return find_applet(base);
 }
 
+// `--generate llc-indices`: the host's LLC indices, one a line, for the
+// shell completions of --llc at TAB time.
+int print_llc_indices() {
+  auto topology = read_topology(sysfs_root_from_env());
+  if (!topology) {
+    fmt::print(stderr, "ktstr: {}\n", topology.error().describe());
+    return static_cast<int>(topology.error().code);
+  }
+  for (const Llc& llc : topology->llcs)
+    fmt::print("{}\n", llc.index);
+  return 0;
+}
+
 Exit top_level(int argc, char** argv) {
   // `ktstr APPLET ...`, no option before the applet: the usual call, which
   // needs no top-level parser (building one is a good part of start-up).
@@ -361,6 +379,7 @@ Exit top_level(int argc, char** argv) {
     return 0;
   }
   auto rest = app.remaining();
+  if (generate == "llc-indices") return print_llc_indices();
   if (!generate.empty()) return generate_docs(generate, std::string(k_version), rest);
   if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
   if (rest.empty()) return usage_error("ktstr", "no applet given (see 'ktstr --list')");

@@ -78,19 +78,9 @@ Result<int> run(const Options& o, Context& ctx) {
 }
 
 constexpr AppletDoc k_doc{
-    .description =
-        "For each PATH, prints the filesystem type and whether flock(2) can be trusted "
-        "there. NFS, CIFS/SMB2, CephFS, AFS and FUSE are refused: on them flock is emulated, "
-        "kept local to one client, or left to a userspace daemon, so two holders can each "
-        "believe they hold the same exclusive lock.\n\n"
-        "Without PATH, checks the lock dir and the cache-entry lock dir in force (after "
-        "--lock-dir, KTSTR_LOCK_DIR, the config file); a location that does not exist yet is "
-        "judged by the nearest existing directory above it, where it would be created.",
     .exit_status =
         "0 every filesystem is safe\n1 at least one is refused\n66 a PATH does not "
         "exist\n77 permission denied\n78 configuration error\n64 usage error",
-    .examples = "  ktstr fscheck\n  ktstr fscheck --json /mnt/shared/locks",
-    .see_also = "ktstr-acquire(1), statfs(2)",
 };
 
 }  // namespace ktstr::applet_fscheck

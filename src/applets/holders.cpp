@@ -72,23 +72,9 @@ Result<int> run(const Options& o, Context& ctx) {
 }
 
 constexpr AppletDoc k_doc{
-    .description =
-        "For each PATH, lists the processes holding a flock(2) lock on it (pid, mode, "
-        "command line) and the processes blocked waiting for it.\n\n"
-        "It reads /proc/locks once, then checks each candidate: on btrfs two files in "
-        "different subvolumes can share a /proc/locks key, so a pid is only named when "
-        "/proc/PID/fd shows it has this very file open with the lock (\"held?\" marks a "
-        "holder whose /proc/PID/fd could not be read). /proc/locks names the process that "
-        "called flock, which may have exited while the lock lives on in a child or a shell "
-        "that inherited the descriptor; those live holders are found through "
-        "/proc/*/fdinfo and shown instead.\n\n"
-        "Inside a container, /proc/locks only shows processes of the container's pid "
-        "namespace.",
     .exit_status =
         "0 every PATH has at least one holder\n1 some PATH is not held\n66 a PATH "
         "does not exist\n77 permission denied\n64 usage error",
-    .examples = "  ktstr holders /tmp/ktstr-cpu-3.lock\n  ktstr holders -q F && echo busy",
-    .see_also = "ktstr-locks(1), ktstr-needle(1), lslocks(8)",
 };
 
 }  // namespace ktstr::applet_holders

@@ -178,23 +178,9 @@ Result<int> run(const Options& o, Context& ctx) {
 }
 
 constexpr AppletDoc k_doc{
-    .description =
-        "Lists the ktstr lock files present in the lock dir (LLC and per-CPU locks) and in "
-        "the cache root's .locks/ directory (cache-entry locks), each with its holders read "
-        "from /proc/locks in one pass. Files whose names do not parse (ktstr-llc-oops.lock) "
-        "are ignored. The holder rules of ktstr-holders(1) apply: no false holder on btrfs, "
-        "and the live holder when the process that took the lock has exited.\n\n"
-        "It never creates a file or takes a lock; a missing lock dir is an empty section.\n\n"
-        "With --json it prints one object with the arrays llcs, cpus, cache and run_dirs; "
-        "rows carry llc_idx, cpu or cache_key, numa_node (null when unknown), lockfile, "
-        "holders (pid, cmdline, mode, confirmed) and waiters.",
     .exit_status =
         "0 success (also when interrupted during --watch)\n64 usage error\n77 "
         "permission denied\n78 configuration error\n71 unexpected system error",
-    .examples =
-        "  ktstr locks\n  ktstr locks --json | jq '.cpus[] | select(.holders != [])'\n"
-        "  ktstr locks --watch 500ms",
-    .see_also = "ktstr-holders(1), ktstr-acquire(1), lslocks(8)",
 };
 
 }  // namespace ktstr::applet_locks

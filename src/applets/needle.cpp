@@ -39,19 +39,9 @@ Result<int> run(const Options& o, Context& ctx) {
 }
 
 constexpr AppletDoc k_doc{
-    .description =
-        "Prints, one a line, the key /proc/locks uses for each PATH: "
-        "MAJOR:MINOR:INODE, with major and minor in lowercase hex of at least two digits "
-        "and the inode in decimal.\n\n"
-        "The device is taken from the /proc/self/mountinfo entry that covers PATH (the "
-        "longest mount point that is a prefix of its real path), not from stat(2): on "
-        "btrfs subvolumes, overlayfs and some bind mounts st_dev is not the superblock "
-        "device the kernel prints in /proc/locks.",
     .exit_status =
         "0 every PATH was resolved\n66 a PATH does not exist\n77 a PATH cannot be "
         "reached for lack of permission\n64 usage error",
-    .examples = "  ktstr needle /tmp/ktstr-cpu-0.lock\n  grep \"$(ktstr needle F)\" /proc/locks",
-    .see_also = "ktstr-holders(1), proc(5)",
 };
 
 }  // namespace ktstr::applet_needle

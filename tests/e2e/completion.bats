@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# Shell completions generated at build time (build/share): bash is driven
-# through its completion function, fish through `complete -C`, zsh is
-# syntax-checked and searched for every option.
+# Shell completions made at build time (build/share) from the sources in
+# completions/ and the binary's option tables: bash is driven through its
+# completion function, fish through `complete -C`, zsh's per-applet specs are
+# searched for every option; all are linted, sources and generated scripts.
 load test_helper
 
 setup() {
@@ -36,6 +37,39 @@ help_options() {
   ktstr_run 0 "$@" --help
   printf '%s\n' "$output" | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z0-9-]*' |
     tr ',' '\n' | tr -d ' ' | sort -u
+}
+
+# Every option of ktstr and of every applet, one a line.
+all_options() {
+  local applet
+  ktstr_run 0 --list
+  for applet in "" $output; do
+    help_options $applet
+  done | sort -u
+}
+
+# complete_zsh LINE: what zsh's completion system offers at the end of LINE,
+# sorted, space-separated. An interactive zsh on a pseudo-terminal (zpty)
+# gets LINE and a TAB; a compadd wrapper prints every candidate.
+complete_zsh() {
+  local fpath_dir=$BATS_TEST_TMPDIR/zfunc
+  mkdir -p "$fpath_dir"
+  cp "$ZSH_FILE" "$fpath_dir/_ktstr"
+  timeout 20 zsh -f -c '
+    zmodload zsh/zpty
+    zpty z zsh -f -i
+    zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
+    zpty -w z "compprefuncs=(nolist); nolist() { compstate[list]=; compstate[insert]= }"
+    zpty -w z "compadd() { builtin compadd -O __hits \"\$@\"; print -rl -- \${__hits/#/\<H\>}; builtin compadd \"\$@\" }"
+    zpty -w z "print -r -- READY"
+    zpty -r z line "*READY*"; zpty -r z line "*READY*"
+    zpty -w -n z "$2"$'"'"'\t'"'"'
+    zpty -w z $'"'"'\C-u'"'"'"print -r -- DONE"
+    out=
+    while zpty -r z line; do [[ $line == *DONE* && $line != *print* ]] && break; out+=$line; done
+    zpty -d z
+    print -r -- $out | tr -d "\r" | grep -o "<H>[^<]*" | sed "s/<H>//" | sort -u | tr "\n" " "
+  ' zsh "$fpath_dir" "$1"
 }
 
 # The online CPUs of this host, one a line.
@@ -158,26 +192,41 @@ fake_sysfs() {
 }
 
 @test "bash: the script registers ktstr and every ktstr-APPLET link" {
-  run bash --norc -c 'source "$1"; complete -p' bash "$BASH_FILE"
-  grep -q ' ktstr$' <<<"$output" || grep -q 'ktstr ' <<<"$output"
+  run bash --norc -c 'source "$1" && complete -p ktstr' bash "$BASH_FILE"
+  [ "$status" -eq 0 ]
+  [ "$output" = "complete -F _ktstr ktstr" ]
   ktstr_run 0 --list
+  [ -n "$output" ]
+  local applet
   for applet in $output; do
-    grep -q "ktstr-$applet" <<<"$(bash --norc -c 'source "$1"; complete -p "ktstr-$2"' bash "$BASH_FILE" "$applet")"
+    run bash --norc -c 'source "$1" && complete -p "ktstr-$2"' bash "$BASH_FILE" "$applet"
+    [ "$status" -eq 0 ]
+    [ "$output" = "complete -F _ktstr ktstr-$applet" ]
   done
 }
 
 @test "zsh: the script parses and names every option" {
   command -v zsh >/dev/null || skip "zsh is not installed"
   run zsh -n "$ZSH_FILE"
-  [ "$status" -eq 0 ] && [ -z "$output" ]
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
   run zsh -fc 'autoload -Uz compinit && compinit -D -u && source "$1" && print -r -- $_comps[ktstr] $_comps[ktstr-acquire]' zsh "$ZSH_FILE"
   [ "$status" -eq 0 ]
   [ "$output" = "_ktstr _ktstr" ]
   ktstr_run 0 --list
-  local applets=$output applet opt missing=
+  local applets=$output applet opt missing= specs
   for applet in "" $applets; do
+    # The specs _arguments gets for this applet (or bare ktstr), as zsh
+    # sees them after sourcing the script.
+    run zsh -fc 'autoload -Uz compinit && compinit -D -u && source "$1" &&
+      if [[ -n $2 ]]; then a=_ktstr_specs_$2; print -rl -- $_ktstr_global_specs ${(P)a}
+      else print -rl -- $_ktstr_global_specs $_ktstr_top_specs; fi' zsh "$ZSH_FILE" "$applet"
+    [ "$status" -eq 0 ]
+    # "(--json)--watch[redraw ...]::DUR: " names --watch: drop the
+    # exclusion list, the repeat mark and everything from the help on.
+    specs=$(sed -E 's/^\([^)]*\)//; s/^\*//; s/\[.*//' <<<"$output")
     for opt in $(help_options $applet); do
-      grep -qE -- "(^|[^a-z-])$opt([^a-z-]|$)" "$ZSH_FILE" || missing+=" ${applet:-ktstr}:$opt"
+      grep -qxF -- "$opt" <<<"$specs" || missing+=" ${applet:-ktstr}:$opt"
     done
   done
   [ -z "$missing" ] || {
@@ -189,7 +238,8 @@ fake_sysfs() {
 @test "fish: the script parses and completes applets, options and values" {
   command -v fish >/dev/null || skip "fish is not installed"
   run fish -n "$FISH_FILE"
-  [ "$status" -eq 0 ] && [ -z "$output" ]
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
   fish_complete() {
     fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$FISH_FILE" "$1" | cut -f1
   }
@@ -218,4 +268,84 @@ fake_sysfs() {
     echo "not offered by fish:$missing" >&2
     return 1
   }
+}
+
+@test "shellcheck passes on completions/ktstr.bash and on the generated script" {
+  command -v shellcheck >/dev/null || skip "shellcheck is not installed (scripts/install-deps)"
+  run shellcheck -s bash "$KTSTR_SOURCE_DIR/completions/ktstr.bash"
+  [ "$status" -eq 0 ] || {
+    echo "$output" >&2
+    return 1
+  }
+  run shellcheck -s bash "$BASH_FILE"
+  [ "$status" -eq 0 ] || {
+    echo "$output" >&2
+    return 1
+  }
+}
+
+@test "the zsh and fish sources parse on their own" {
+  command -v zsh >/dev/null || skip "zsh is not installed"
+  command -v fish >/dev/null || skip "fish is not installed"
+  run zsh -n "$KTSTR_SOURCE_DIR/completions/ktstr.zsh"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  run fish -n "$KTSTR_SOURCE_DIR/completions/ktstr.fish"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "the generated scripts are the sources with every placeholder filled" {
+  local shell file
+  for shell in bash zsh fish; do
+    case $shell in
+      bash) file=$BASH_FILE ;;
+      zsh) file=$ZSH_FILE ;;
+      fish) file=$FISH_FILE ;;
+    esac
+    run grep -n '@KTSTR_' "$file"
+    [ "$status" -eq 1 ] || {
+      echo "$file: left over: $output" >&2
+      return 1
+    }
+    # Every hand-written line is in the generated script, in order.
+    run diff <(grep -v '@KTSTR_GENERATED' "$KTSTR_SOURCE_DIR/completions/ktstr.$shell") \
+      <(grep -vxFf <(ktstr_run 0 --generate "$shell" && printf '%s\n' "$output") "$file")
+    [ "$status" -eq 0 ] || {
+      echo "$file differs from completions/ktstr.$shell beyond the generated lines: $output" >&2
+      return 1
+    }
+  done
+}
+
+@test "the completion sources name no option that does not exist" {
+  local known opt unknown=
+  known=$(all_options)
+  [ "$(wc -l <<<"$known")" -ge 20 ]
+  # --generate is the one hidden option; the completions call its
+  # llc-indices at TAB time.
+  ktstr_run 0 --generate llc-indices
+  known+=$'\n--generate'
+  for opt in $(grep -hoE -- '--[a-z][a-z0-9-]*' "$KTSTR_SOURCE_DIR"/completions/*); do
+    grep -qxF -- "$opt" <<<"$known" || unknown+=" $opt"
+  done
+  [ -z "$unknown" ] || {
+    echo "completions/ names options ktstr does not have:$unknown" >&2
+    return 1
+  }
+}
+
+@test "zsh: completes applets, options and values" {
+  command -v zsh >/dev/null || skip "zsh is not installed"
+  run complete_zsh "ktstr acq"
+  [ "$status" -eq 0 ]
+  [ "$output" = "acquire " ]
+  run complete_zsh "ktstr locks --w"
+  [ "$output" = "--watch " ]
+  run complete_zsh "ktstr-acquire --no-"
+  [ "$output" = "--no-fork --no-pin " ]
+  run complete_zsh "ktstr --color "
+  [ "$output" = "always auto never " ]
+  run complete_zsh "ktstr holders --"
+  [ "$output" = "--cache-dir --color --config --help --json --lock-dir --quiet --verbose --version " ]
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# Man pages generated at build time (build/share/man): they lint clean,
-# document every option --help shows, and carry EXIT STATUS, ENVIRONMENT and
-# FILES.
+# Man pages made at build time (build/share/man) from the prose in man/ and
+# the binary's tables: they lint clean, document every option --help shows,
+# and carry EXIT STATUS, ENVIRONMENT and FILES; the prose names no option
+# that does not exist.
 load test_helper
 
 setup() {
@@ -144,7 +145,11 @@ pages() {
 @test "option names are set with \\- so they can be searched and copied" {
   grep -qF '\fB\-\-nonblock\fR' "$MAN_DIR/man1/ktstr-acquire.1"
   # No raw "--" in any text line of a page.
-  ! grep -nE '(^|[^\\])--[a-z]' $(pages)
+  run grep -nE '(^|[^\\])--[a-z]' $(pages)
+  [ "$status" -eq 1 ] || {
+    echo "raw -- in: $output" >&2
+    return 1
+  }
 }
 
 @test "ktstr.toml(5) documents every key of ktstr.toml.example" {
@@ -164,14 +169,82 @@ pages() {
   done <"$KTSTR_SOURCE_DIR/ktstr.toml.example"
 }
 
-@test "the pages are what the binary generates now" {
-  export SOURCE_DATE_EPOCH=0
-  ktstr_run 0 --generate man:ktstr-holders
-  local fresh=$output
-  ktstr_run 0 --generate man:ktstr-holders
-  [ "$output" = "$fresh" ]
+# generate KIND TEMPLATE OUT [ARG]: what the build does for one page.
+generate() {
+  local arg=()
+  [ -z "${4-}" ] || arg=(-DARG="$4")
+  SOURCE_DATE_EPOCH=0 cmake -DBIN="$KTSTR_BIN_DIR/ktstr" -DKIND="$1" -DTEMPLATE="$2" \
+    -DOUT="$3" "${arg[@]}" -P "$KTSTR_SOURCE_DIR/cmake/KtstrGenerate.cmake"
+}
+
+@test "the pages are their man/ source with the generated blocks filled in" {
+  local out=$BATS_TEST_TMPDIR/ktstr-holders.1
+  run generate man:ktstr-holders "$KTSTR_SOURCE_DIR/man/ktstr-holders.1.in" "$out"
+  [ "$status" -eq 0 ]
   # The build's copy differs at most in its date line.
-  diff <(grep -v '^\.TH' "$MAN_DIR/man1/ktstr-holders.1") <(printf '%s\n' "$fresh" | grep -v '^\.TH')
+  diff <(grep -v '^\.TH' "$MAN_DIR/man1/ktstr-holders.1") <(grep -v '^\.TH' "$out")
+  grep -qx '\.TH KTSTR\\-HOLDERS 1 1970-01-01 "ktstr [0-9.]*" "User Commands"' "$out"
+  # No placeholder is left in any page.
+  run grep -l '@KTSTR_' $(pages)
+  [ "$status" -eq 1 ]
+}
+
+@test "a source and the generator must agree on the blocks" {
+  local src=$BATS_TEST_TMPDIR/page.1.in out=$BATS_TEST_TMPDIR/page.1
+  # A placeholder the generator has no block for.
+  { cat "$KTSTR_SOURCE_DIR/man/ktstr-needle.1.in"; echo '.\" @KTSTR_GENERATED nosuch@'; } >"$src"
+  run generate man:ktstr-needle "$src" "$out"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"gives nothing for @KTSTR_GENERATED nosuch@"* ]]
+  [ ! -e "$out" ]
+  # A block the source has no place for.
+  grep -v '@KTSTR_GENERATED files@' "$KTSTR_SOURCE_DIR/man/ktstr-needle.1.in" >"$src"
+  run generate man:ktstr-needle "$src" "$out"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no line '@KTSTR_GENERATED files@'"* ]]
+  [ ! -e "$out" ]
+}
+
+@test "every man/ source has a page, and every page a source" {
+  local src page
+  for src in "$KTSTR_SOURCE_DIR"/man/*.in; do
+    page=${src##*/}
+    page=${page%.in}
+    [ -s "$MAN_DIR/man${page##*.}/$page" ] || {
+      echo "$src has no page $page" >&2
+      return 1
+    }
+  done
+  for page in $(pages); do
+    [ -f "$KTSTR_SOURCE_DIR/man/${page##*/}.in" ]
+  done
+}
+
+@test "the man/ sources name no option that does not exist" {
+  ktstr_run 0 --list
+  local applets=$output src known opt unknown=
+  for src in "$KTSTR_SOURCE_DIR"/man/*.in; do
+    case ${src##*/} in
+      ktstr-*.1.in)
+        local applet=${src##*/ktstr-}
+        known=$(help_options "${applet%.1.in}")
+        ;;
+      *) known=$(for a in "" $applets; do help_options $a; done) ;;
+    esac
+    [ "$(wc -l <<<"$known")" -ge 8 ]
+    # Options are written \-\-name in roff; a raw --name would be found by
+    # the lint test below.
+    for opt in $(grep -oE -- '\\-\\-[a-z]([a-z0-9]|\\-)*' "$src" | sed 's/\\-/-/g'); do
+      grep -qxF -- "$opt" <<<"$known" || unknown+=" ${src##*/}:$opt"
+    done
+    for opt in $(grep -oE -- '\\fB\\-[a-zA-Z]\\fR' "$src" | sed 's/\\fB\\-/-/; s/\\fR//'); do
+      grep -qxF -- "$opt" <<<"$known" || unknown+=" ${src##*/}:$opt"
+    done
+  done
+  [ -z "$unknown" ] || {
+    echo "man/ names options ktstr does not have:$unknown" >&2
+    return 1
+  }
 }
 
 @test "--generate: an unknown kind is a usage error" {

@@ -1,0 +1,188 @@
+// The generated blocks of ktstr(1) and ktstr-APPLET(1): what the option
+// tables, the applet registry and the two tables below (the environment
+// variables and files each applet reads) know. The prose is in man/.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <span>
+
+#include "applets/cli.hpp"
+#include "applets/docgen.hpp"
+
+namespace ktstr::docgen {
+namespace {
+
+// SPEC §5: the exit codes of ktstr as a whole, for ktstr(1).
+constexpr std::string_view k_ktstr_exit_status =
+    "0 success; for holders and fscheck, the answer is yes\n"
+    "1 the answer is no (holders: not held; fscheck: refused filesystem)\n"
+    "64 usage error: unknown option, bad number, bad duration, bad CPU list\n"
+    "66 a named input (PATH, config file) does not exist\n"
+    "69 lock dir or lock file on a refused filesystem\n"
+    "71 unexpected system error\n"
+    "73 a lock file cannot be created\n"
+    "75 acquire: the locks could not be had in time (overridable)\n"
+    "77 permission denied\n"
+    "78 configuration error\n"
+    "126 acquire: COMMAND is not executable\n"
+    "127 acquire: COMMAND not found; ktstr: unknown applet name\n"
+    "128+N acquire: COMMAND died of signal N";
+
+// Which applets a fact applies to: space-separated names; ktstr(1) lists all.
+struct Fact {
+  std::string_view tag;  // "{X}" in a FILES tag is set in italics
+  std::string_view applets;
+  std::string_view text;
+};
+
+constexpr std::string_view k_settings_users = "acquire fscheck locks toml";
+
+constexpr Fact k_environment[] = {
+    {"KTSTR_LOCK_DIR", k_settings_users,
+     "The lock dir, when set and not empty. --lock-dir overrides it; it overrides lock_dir "
+     "in the config file. Default: /tmp."},
+    {"KTSTR_CACHE_DIR", k_settings_users,
+     "The cache root, whose .locks/ directory holds cache-entry locks. --cache-dir "
+     "overrides it; it overrides cache_dir in the config file."},
+    {"KTSTR_CONFIG", k_settings_users,
+     "The config file to read when --config is not given. Unlike the default locations, "
+     "it must exist."},
+    {"XDG_CONFIG_HOME", k_settings_users,
+     "The config file is looked for as $XDG_CONFIG_HOME/ktstr/ktstr.toml "
+     "(default: ~/.config/ktstr/ktstr.toml)."},
+    {"XDG_CACHE_HOME", "acquire fscheck locks",
+     "The default cache root is $XDG_CACHE_HOME/ktstr/kernels "
+     "(default: ~/.cache/ktstr/kernels)."},
+    {"KTSTR_SYSFS_ROOT", "acquire locks",
+     "Read the CPU topology from this directory instead of /sys; for tests."},
+    {"NO_COLOR", "locks", "When set and not empty, output is not coloured unless --color always."},
+    {"KTSTR_CPUS", "acquire",
+     "Set in COMMAND's environment when CPUs were reserved: their list, as in 2-3,6."},
+    {"KTSTR_LOCKS", "acquire",
+     "Set in COMMAND's environment: the lock files held, colon-separated."},
+};
+
+constexpr Fact k_files[] = {
+    {"{lock_dir}/ktstr-cpu-{N}.lock", "acquire locks",
+     "The lock of CPU N: LOCK_EX while the CPU is reserved."},
+    {"{lock_dir}/ktstr-llc-{N}.lock", "acquire locks",
+     "The lock of the Nth last-level cache, counted in the order of the sysfs cache ids: "
+     "LOCK_SH while some of its CPUs are reserved, LOCK_EX while the whole LLC is."},
+    {"{cache_root}/.locks/{KEY}.lock", "acquire locks", "The lock of cache entry KEY."},
+    {"{lock_dir}/ktstr-cpus-queue.lock", "acquire",
+     "Where acquire --cpus waiters short of CPUs line up: the head of the queue holds it "
+     "LOCK_EX and alone probes the CPU locks, until its command has started. Not a "
+     "reservation; locks does not list it."},
+    {"{lock_dir}", "fscheck", "Checked when no PATH is given."},
+    {"{cache_root}/.locks", "fscheck", "Checked when no PATH is given."},
+    {"$XDG_CONFIG_HOME/ktstr/ktstr.toml", k_settings_users,
+     "The per-user config file (~/.config/ktstr/ktstr.toml when XDG_CONFIG_HOME is unset)."},
+    {"/etc/ktstr/ktstr.toml", k_settings_users,
+     "The host-wide config file, read when there is no per-user one."},
+    {"/proc/locks", "acquire holders locks", "The kernel's list of file locks."},
+    {"/proc/self/mountinfo", "holders locks needle",
+     "Where the device numbers of /proc/locks come from."},
+    {"/proc/{PID}/fdinfo", "holders locks", "Which open files of a process carry which lock."},
+};
+
+bool applies(std::string_view applets, std::string_view page) {
+  if (page.empty()) return true;  // ktstr(1): everything
+  auto words = split(applets, ' ');
+  return std::find(words.begin(), words.end(), page) != words.end();
+}
+
+void facts(Out out, std::string_view title, std::span<const Fact> list, std::string_view page,
+           bool files) {
+  bool any = false;
+  for (const Fact& f : list) {
+    if (!applies(f.applets, page)) continue;
+    if (!any) fmt::format_to(out, ".SH {}\n", title);
+    any = true;
+    fmt::format_to(out, ".TP\n{}{}",
+                   files ? line(file_tag(f.tag)) : fmt::format(".B {}\n", escape(f.tag, true)),
+                   line(prose(f.text)));
+  }
+}
+
+void applet_blocks(Out out, const AppletTable& t, const std::string& version) {
+  const Applet& applet = *t.applet;
+  std::string name = fmt::format("ktstr-{}", applet.name);
+  begin_block(out, "th");
+  th_line(out, name, 1, version);
+  begin_block(out, "name");
+  fmt::format_to(out, "{} \\- {}\n", escape(name, true), prose(applet.summary));
+  begin_block(out, "synopsis");
+  std::string usage = styled_usage(applet.usage);
+  fmt::format_to(out, ".SY \"ktstr {}\"\n{}\n.YS\n.SY {}\n{}\n.YS\n", applet.name, usage,
+                 escape(name, true), usage);
+  begin_block(out, "options");
+  option_entries(out, t.table);
+  begin_block(out, "global-options");
+  option_entries(out, global_options());
+  option_entries(out, standard_options());
+  begin_block(out, "exit-status");
+  exit_status_entries(out, applet.doc->exit_status);
+  begin_block(out, "environment");
+  environment_block(out, applet.name);
+  begin_block(out, "files");
+  files_block(out, applet.name);
+}
+
+void ktstr_blocks(Out out, const std::string& version) {
+  begin_block(out, "th");
+  th_line(out, "ktstr", 1, version);
+  begin_block(out, "name");
+  fmt::format_to(out, "ktstr \\- {}\n", prose(k_ktstr_summary));
+  begin_block(out, "synopsis");
+  OptionTable top = top_level_options();
+  for (const OptionSpec& spec : top.specs()) {
+    fmt::format_to(out, ".SY ktstr\n{}\n.YS\n", styled_usage(long_name(spec)));
+  }
+  begin_block(out, "applets");
+  for (const Applet* a : applets()) {
+    fmt::format_to(
+        out, ".TP\n.B {}\n{}", a->name,
+        line(prose(fmt::format("{}; see ktstr-{}(1).", capitalized(a->summary), a->name))));
+  }
+  begin_block(out, "options");
+  option_entries(out, top);
+  option_entries(out, standard_options());
+  begin_block(out, "global-options");
+  option_entries(out, global_options());
+  begin_block(out, "exit-status");
+  exit_status_entries(out, k_ktstr_exit_status);
+  begin_block(out, "environment");
+  environment_block(out, "");
+  begin_block(out, "files");
+  files_block(out, "");
+  begin_block(out, "applet-pages");
+  for (const Applet* a : applets())
+    fmt::format_to(out, ".BR ktstr\\-{} (1) ,\n", escape(a->name, true));
+}
+
+}  // namespace
+
+void environment_block(Out out, std::string_view page) {
+  facts(out, "ENVIRONMENT", k_environment, page, false);
+}
+
+void files_block(Out out, std::string_view page) {
+  facts(out, "FILES", k_files, page, true);
+}
+
+int man_blocks(std::string_view page, const std::string& version) {
+  std::string s;
+  Out out{s};
+  if (page == "ktstr") {
+    ktstr_blocks(out, version);
+  } else {
+    for (const AppletTable& t : applet_tables()) {
+      if (page == fmt::format("ktstr-{}", t.applet->name)) applet_blocks(out, t, version);
+    }
+  }
+  fmt::print("{}", s);
+  return 0;
+}
+
+}  // namespace ktstr::docgen
