@@ -60,7 +60,7 @@ end
 
 # __ktstr_option OWNER NAMES KIND HELP [CHOICE...]
 #   OWNER  an applet, @global (every applet and ktstr) or @top (bare ktstr)
-#   NAMES  "-n,--nonblock"
+#   NAMES  "-n,--nb,--nonblock"
 #   KIND   flag, optional (a value that may be left out), text, file,
 #          directory, cpu_list, llc_list or choice
 function __ktstr_option

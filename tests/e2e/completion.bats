@@ -35,7 +35,7 @@ complete_bash() {
 
 help_options() {
   ktstr_run 0 "$@" --help
-  printf '%s\n' "$output" | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z0-9-]*' |
+  printf '%s\n' "$output" | grep -oE '^ +(-[a-zA-Z],)?(--[a-z][a-z0-9-]*,)*--[a-z][a-z0-9-]*' |
     tr ',' '\n' | tr -d ' ' | sort -u
 }
 
@@ -115,7 +115,7 @@ fake_sysfs() {
   run complete_bash ktstr acquire --c
   [ "$status" -eq 0 ]
   [ "$(sort <<<"$output" | tr '\n' ' ')" = \
-    "--cache --cache-dir --color --config --conflict-exit-code --cpu --cpus " ]
+    "--cache --cache-dir --close --color --command --config --conflict-exit-code --cpu --cpus " ]
 }
 
 @test "bash: the same through a ktstr-acquire link, and after global options" {

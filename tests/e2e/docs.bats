@@ -16,7 +16,7 @@ setup() {
 # The option names (-n, --nonblock, ...) of `ktstr [APPLET] --help`.
 help_options() {
   ktstr_run 0 "$@" --help
-  printf '%s\n' "$output" | grep -oE '^ +(-[a-zA-Z],)?--[a-z][a-z0-9-]*' |
+  printf '%s\n' "$output" | grep -oE '^ +(-[a-zA-Z],)?(--[a-z][a-z0-9-]*,)*--[a-z][a-z0-9-]*' |
     tr ',' '\n' | tr -d ' ' | sort -u
 }
 
