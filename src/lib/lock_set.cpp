@@ -19,6 +19,7 @@
 #include "intent.hpp"
 #include "lock_file.hpp"
 #include "lock_names.hpp"
+#include "lock_table.hpp"
 
 namespace ktstr {
 
@@ -36,131 +37,6 @@ constexpr std::chrono::milliseconds k_defer_poll{5};
 
 constexpr std::string_view k_cpus_queue_name = "ktstr-cpus-queue.lock";
 
-struct Slot {
-  LockSpec spec;  // its mode: the strongest any request wants
-  UniqueFd fd;
-  bool held = false;
-  bool required = false;          // part of the fixed set, or chosen for --cpus
-  std::optional<Error> unusable;  // a --cpus candidate's file that could not be opened
-};
-
-// How often a lock file may be found replaced right after it was locked
-// before the request gives up.
-constexpr int k_max_replaced = 8;
-
-// A --cpus candidate whose lock file is not a regular file or not ours to
-// open is skipped; any other failure fails the request.
-bool skippable(const Slot& s, const Error& e) {
-  return !s.required && (e.code == ExitCode::cant_create || e.code == ExitCode::no_perm);
-}
-
-class LockTable {
- public:
-  std::size_t add(const LockSpec& spec) {
-    auto [it, inserted] = index_.try_emplace(spec.path, slots_.size());
-    if (inserted) slots_.push_back(Slot{spec, UniqueFd(), false, false, std::nullopt});
-    Slot& s = slots_[it->second];
-    if (spec.mode == LockMode::exclusive) s.spec.mode = LockMode::exclusive;
-    return it->second;
-  }
-  Slot& operator[](std::size_t i) { return slots_[i]; }
-  std::vector<Slot>& slots() { return slots_; }
-
-  // Existing files first, missing ones created only once every existing one
-  // opened: a FIFO, directory or symlink planted at one path of the set
-  // refuses the request before any lock file of it is created.
-  Status open_all() {
-    make_room_for_fds(slots_.size());
-    std::vector<Slot*> missing;
-    for (auto& s : slots_) {
-      auto fd = open_lock_file(s.spec.path, CreateMode::open_existing);
-      if (fd) {
-        s.fd = std::move(*fd);
-      } else if (fd.error().sys_errno == ENOENT) {
-        missing.push_back(&s);
-      } else if (skippable(s, fd.error())) {
-        s.unusable = fd.error();
-      } else {
-        return Unexpected(fd.error());
-      }
-    }
-    for (Slot* s : missing) {
-      auto fd = open_lock_file(s->spec.path, CreateMode::create_if_missing);
-      if (fd) {
-        s->fd = std::move(*fd);
-      } else if (skippable(*s, fd.error())) {
-        s->unusable = fd.error();
-      } else {
-        return Unexpected(fd.error());
-      }
-    }
-    // Two names of one file (a/x and a//x, a --path naming a CPU lock) are
-    // two open file descriptions, whose flocks conflict with each other
-    // (fs/locks.c: flock_locks_conflict compares the struct file): the set
-    // could never be had and the wait would never end. Refuse it instead.
-    std::map<std::pair<dev_t, ino_t>, const Slot*> seen;
-    for (const auto& s : slots_) {
-      if (s.unusable) continue;
-      struct stat st {};
-      if (::fstat(s.fd.get(), &st) != 0)
-        return fail_errno("cannot stat " + quote(s.spec.path), errno);
-      auto [it, fresh] = seen.try_emplace(std::pair(st.st_dev, st.st_ino), &s);
-      if (!fresh) {
-        return fail(
-            ExitCode::usage,
-            quote(it->second->spec.path) + " and " + quote(s.spec.path) + " are the same file",
-            "name each lock file once");
-      }
-    }
-    return {};
-  }
-
-  Result<bool> try_take(std::size_t i, LockMode mode) {
-    Slot& s = slots_[i];
-    if (s.held) return true;
-    for (int replaced = 0;; ++replaced) {
-      auto r = try_flock(s.fd.get(), mode, s.spec.path);
-      if (!r) return Unexpected(r.error());
-      if (*r == TryLock::busy) return false;
-      s.held = true;
-      auto kept = keep_if_still_named(s, replaced);
-      if (!kept || *kept) return kept;
-    }
-  }
-
-  // After a flock: when the path no longer names the locked file (removed or
-  // replaced meanwhile), the lock is dropped and the file now at the path
-  // opened instead; false asks the caller to lock that one.
-  Result<bool> keep_if_still_named(Slot& s, int replaced) {
-    auto named = still_named_by(s.fd.get(), s.spec.path);
-    if (named && *named) return true;
-    release(s);
-    if (!named) return Unexpected(named.error());
-    if (replaced >= k_max_replaced) {
-      return fail(ExitCode::os_error,
-                  fmt::format("lock file {} keeps being removed or replaced", quote(s.spec.path)),
-                  "find out what deletes it (a tmp cleaner?) and stop it");
-    }
-    auto fd = open_lock_file(s.spec.path, CreateMode::create_if_missing);
-    if (!fd) return Unexpected(fd.error());
-    s.fd = std::move(*fd);
-    return false;
-  }
-
-  void release(Slot& s) {
-    if (s.held) ::flock(s.fd.get(), LOCK_UN);
-    s.held = false;
-  }
-  void release_all() {
-    for (auto& s : slots_)
-      release(s);
-  }
-
- private:
-  std::vector<Slot> slots_;
-  std::map<std::string, std::size_t> index_;
-};
-
 // The lock of a --cpus candidate's LLC; none for a CPU without a cache
 // directory in sysfs.
 std::optional<LockSpec> llc_lock_of(const AcquireRequest& request, unsigned cpu) {
@@ -173,53 +49,6 @@ std::optional<LockSpec> llc_lock_of(const AcquireRequest& request, unsigned cpu)
 LockSpec cpu_lock_of(const AcquireRequest& request, unsigned cpu) {
   return LockSpec{cpu_lock_path(request.lock_dir, cpu), LockMode::exclusive, LockKind::cpu, cpu};
 }
-
-// SIGALRM bounds a blocking flock(): installed without SA_RESTART, its
-// delivery makes flock() return EINTR so the deadline can be checked.
-void on_alarm(int) {}
-
-class AlarmGuard {
- public:
-  // An inherited signal mask may block SIGALRM; the deadline must hold all
-  // the same, so it is unblocked while we wait and the mask restored after.
-  AlarmGuard() {
-    struct sigaction sa {};
-    sa.sa_handler = on_alarm;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGALRM, &sa, &old_);
-    sigset_t alarm;
-    sigemptyset(&alarm);
-    sigaddset(&alarm, SIGALRM);
-    ::sigprocmask(SIG_UNBLOCK, &alarm, &old_mask_);
-  }
-  ~AlarmGuard() {
-    disarm();
-    ::sigaction(SIGALRM, &old_, nullptr);
-    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-  AlarmGuard(const AlarmGuard&) = delete;
-  AlarmGuard& operator=(const AlarmGuard&) = delete;
-
-  // First expiry after `first`; then every 2 ms, so a signal that lands just
-  // before flock() is entered is followed by another that interrupts it.
-  static void arm(std::chrono::nanoseconds first) {
-    auto us = std::max<std::int64_t>(
-        1, std::chrono::duration_cast<std::chrono::microseconds>(first).count());
-    itimerval t{};
-    t.it_value.tv_sec = us / 1'000'000;
-    t.it_value.tv_usec = us % 1'000'000;
-    t.it_interval.tv_usec = 2000;
-    ::setitimer(ITIMER_REAL, &t, nullptr);
-  }
-  static void disarm() {
-    itimerval t{};
-    ::setitimer(ITIMER_REAL, &t, nullptr);
-  }
-
- private:
-  struct sigaction old_ {};
-  sigset_t old_mask_{};
-};
 
 class Acquirer {
  public:
