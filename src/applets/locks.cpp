@@ -36,7 +36,7 @@ std::string number_cell(const LockRow& r) {
   return r.number ? fmt::format("{}", *r.number) : "?";
 }
 std::string node_cell(const LockRow& r) {
-  return r.numa_node ? fmt::format("{}", *r.numa_node) : "?";
+  return fmt::format("{}", r.numa_node);
 }
 std::string key_cell(const LockRow& r) {
   return r.cache_key;
@@ -186,7 +186,7 @@ constexpr AppletDoc k_doc{
         "and the live holder when the process that took the lock has exited.\n\n"
         "It never creates a file or takes a lock; a missing lock dir is an empty section.\n\n"
         "With --json it prints one object with the arrays llcs, cpus, cache and run_dirs; "
-        "rows carry llc_idx, cpu or cache_key, numa_node (null when unknown), lockfile, "
+        "rows carry llc_idx, cpu or cache_key, numa_node (a number; 0 without NUMA information), lockfile, "
         "holders (pid, cmdline, mode, confirmed) and waiters.",
     .exit_status =
         "0 success (also when interrupted during --watch)\n64 usage error\n77 "
