@@ -108,10 +108,11 @@ fake_topology_offline() {
   fake_node 0 0-7
 }
 
-# CPU 4 has no cache directory at all (LLC 0 = 0-3).
+# CPU 4 has no cache directory at all, so its LLC key is 0 (LLC 0 = 4);
+# CPUs 0-3 share cache id 3 (LLC 1 = 0-3).
 fake_topology_no_cache() {
   fake_sysfs_init 0-4
-  fake_llc 0 0-3
+  fake_llc 3 0-3
   mkdir -p "$FAKE_SYSFS/devices/system/cpu/cpu4"
   fake_node 0 0-4
 }
