@@ -18,6 +18,7 @@ namespace ktstr {
 struct ConfigFile {
   std::optional<std::string> lock_dir;
   std::optional<std::string> cache_dir;
+  std::optional<std::string> runs_dir;
   std::optional<Duration> acquire_timeout;
   std::optional<Duration> cache_shared_timeout;
   std::optional<Duration> cache_exclusive_timeout;
@@ -37,10 +38,15 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& source
 struct Settings {
   std::string lock_dir;
   std::string cache_dir;
+  // Where run-dir locks live ({runs_dir}/.locks): --runs-dir, else runs_dir
+  // in the config, else $CARGO_TARGET_DIR/ktstr, else target/ktstr, as cargo
+  // and the Rust harness have it; made absolute against the current
+  // directory once, here.
+  std::string runs_dir;
   // For CPU, LLC and --path requests; cache entries have their own two.
   Duration acquire_timeout;
   Duration cache_shared_timeout;
-  Duration cache_exclusive_timeout;
+  Duration cache_exclusive_timeout;  // env: KTSTR_CACHE_STORE_LOCK_TIMEOUT
   Duration watch_interval;
   int conflict_exit_code = 75;
   bool pin = true;
@@ -51,6 +57,7 @@ struct SettingsOverrides {
   std::optional<std::string> config_file;  // --config
   std::optional<std::string> lock_dir;     // --lock-dir
   std::optional<std::string> cache_dir;    // --cache-dir
+  std::optional<std::string> runs_dir;     // --runs-dir
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
@@ -58,8 +65,14 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 // The process environment; unset and empty variables both read as nullopt.
 std::optional<std::string> process_env(std::string_view name);
 
+// The harness's duration syntax for KTSTR_CACHE_STORE_LOCK_TIMEOUT (Rust
+// humantime: "30s", "2m", "10min", "1h 30m", "500ms"), or ktstr's own
+// (parse_duration). Errors: ExitCode::usage naming the text.
+Result<Duration> parse_env_duration(std::string_view text);
+
 // Resolves every setting. Errors: no_input (a named config file is missing),
-// no_perm, config (bad file contents).
+// no_perm, config (bad file contents), usage (a bad
+// KTSTR_CACHE_STORE_LOCK_TIMEOUT).
 Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env);
 
 }  // namespace ktstr
