@@ -186,8 +186,8 @@ constexpr AppletDoc k_doc{
         "and the live holder when the process that took the lock has exited.\n\n"
         "It never creates a file or takes a lock; a missing lock dir is an empty section.\n\n"
         "With --json it prints one object with the arrays llcs, cpus, cache and run_dirs; "
-        "rows carry llc_idx, cpu or cache_key, numa_node (a number; 0 without NUMA information), lockfile, "
-        "holders (pid, cmdline, mode, confirmed) and waiters.",
+        "rows carry llc_idx, cpu or cache_key, numa_node (a number; 0 without NUMA information), "
+        "lockfile, holders (pid, cmdline, mode, confirmed) and waiters.",
     .exit_status =
         "0 success (also when interrupted during --watch)\n64 usage error\n77 "
         "permission denied\n78 configuration error\n71 unexpected system error",
