@@ -143,7 +143,16 @@ LlcKey llc_key(int cpu_dir) {
 
 // The node of the cpuN/nodeK link; real sysfs has exactly one (the harness
 // takes the first in directory order, this the lowest K). 0 without any.
-unsigned numa_node(int cpu_dir) {
+// `guess` (the previous CPU's node) is tried first with one lstat: neighbours
+// share a node, and a listing of cpuN costs far more. A CPU with several
+// links (no kernel makes one) may then get the guessed one.
+unsigned numa_node(int cpu_dir, std::optional<unsigned> guess) {
+  if (guess) {
+    struct stat st {};
+    if (::fstatat(cpu_dir, fmt::format("node{}", *guess).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      return *guess;
+    }
+  }
   auto entries = list_dir(cpu_dir);
   std::optional<std::uint64_t> node;
   if (entries) {
@@ -186,6 +195,7 @@ Result<Topology> read_topology(const std::string& sysfs_root) {
   Topology topo;
   std::map<std::uint64_t, std::vector<std::size_t>> by_key;  // key -> positions in cpus
   std::map<std::uint64_t, unsigned> level_of;                // key -> level of its first CPU
+  std::optional<unsigned> last_node;
   for (unsigned c : *online) {
     std::string name = fmt::format("cpu{}", c);
     LlcKey key;
@@ -193,7 +203,8 @@ Result<Topology> read_topology(const std::string& sysfs_root) {
     UniqueFd dir(::openat(root.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir) {
       key = llc_key(dir.get());
-      node = numa_node(dir.get());
+      node = numa_node(dir.get(), last_node);
+      last_node = node;
     } else {
       // Listed online but no cpuN: the harness skips the CPU. Something that
       // is there but cannot be read as a directory keeps key 0 and node 0.
