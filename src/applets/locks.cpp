@@ -36,7 +36,7 @@ std::string number_cell(const LockRow& r) {
   return r.number ? fmt::format("{}", *r.number) : "?";
 }
 std::string node_cell(const LockRow& r) {
-  return r.numa_node ? fmt::format("{}", *r.numa_node) : "?";
+  return fmt::format("{}", r.numa_node);
 }
 std::string key_cell(const LockRow& r) {
   return r.cache_key;

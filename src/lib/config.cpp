@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <utility>
 
@@ -28,6 +30,7 @@ namespace {
 constexpr std::string_view k_keys[] = {
     "lock_dir",
     "cache_dir",
+    "runs_dir",
     "timeouts.acquire",
     "timeouts.cache_shared",
     "timeouts.cache_exclusive",
@@ -110,6 +113,7 @@ Status apply(ConfigFile& cfg, const std::string& source, const std::string& key,
   };
   if (key == "lock_dir") return assign(cfg.lock_dir, get_path(source, key, node));
   if (key == "cache_dir") return assign(cfg.cache_dir, get_path(source, key, node));
+  if (key == "runs_dir") return assign(cfg.runs_dir, get_string(source, key, node));
   if (key == "timeouts.acquire")
     return assign(cfg.acquire_timeout, get_duration(source, key, node));
   if (key == "timeouts.cache_shared") {
@@ -289,6 +293,61 @@ Result<std::string> read_config_file(const std::string& path) {
   return text;
 }
 
+// Relative to the current directory, as cargo resolves CARGO_TARGET_DIR;
+// left as it is when the current directory is gone.
+std::string make_absolute(const std::string& path) {
+  if (path.starts_with('/')) return path;
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  if (ec) return path;
+  return (cwd / path).lexically_normal().string();
+}
+
+// One "<number><unit>" term of the harness's humantime syntax, in ns.
+std::optional<std::chrono::nanoseconds> humantime_unit(std::string_view unit) {
+  using namespace std::chrono;
+  struct U {
+    std::string_view name;
+    nanoseconds ns;
+  };
+  static constexpr U units[] = {{"nsec", 1ns},
+                                {"ns", 1ns},
+                                {"usec", 1us},
+                                {"us", 1us},
+                                {"msec", 1ms},
+                                {"ms", 1ms},
+                                {"seconds", 1s},
+                                {"second", 1s},
+                                {"sec", 1s},
+                                {"s", 1s},
+                                {"minutes", 1min},
+                                {"minute", 1min},
+                                {"min", 1min},
+                                {"mins", 1min},
+                                {"m", 1min},
+                                {"hours", 1h},
+                                {"hour", 1h},
+                                {"hr", 1h},
+                                {"hrs", 1h},
+                                {"h", 1h},
+                                {"days", 24h},
+                                {"day", 24h},
+                                {"d", 24h},
+                                {"weeks", 168h},
+                                {"week", 168h},
+                                {"w", 168h},
+                                {"months", 2'630'016s},
+                                {"month", 2'630'016s},
+                                {"M", 2'630'016s},
+                                {"years", 31'557'600s},
+                                {"year", 31'557'600s},
+                                {"y", 31'557'600s}};
+  for (const U& u : units) {
+    if (u.name == unit) return u.ns;
+  }
+  return std::nullopt;
+}
+
 struct ConfigLocation {
   std::string path;
   bool named;  // by --config or KTSTR_CONFIG: must exist
@@ -344,6 +403,41 @@ Result<std::string> Settings::cache_root() const {
   return cache_dir;
 }
 
+Result<Duration> parse_env_duration(std::string_view text) {
+  if (auto d = parse_duration(text)) return d;
+  // humantime: terms of digits and a unit, with optional spaces between.
+  auto bad = fail(ExitCode::usage, fmt::format("bad duration {}", quote(text)));
+  std::string_view rest = trim(text);
+  if (rest.empty()) return bad;
+  std::chrono::nanoseconds total{0};
+  while (!rest.empty()) {
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
+      ++digits;
+    auto n = parse_u64(rest.substr(0, digits));
+    if (!n) return bad;
+    rest = rest.substr(digits);
+    while (rest.starts_with(' '))
+      rest.remove_prefix(1);
+    std::size_t letters = 0;
+    while (letters < rest.size() && ((rest[letters] >= 'a' && rest[letters] <= 'z') ||
+                                     (rest[letters] >= 'A' && rest[letters] <= 'Z')))
+      ++letters;
+    auto unit = humantime_unit(rest.substr(0, letters));
+    if (!unit ||
+        *n > static_cast<std::uint64_t>(std::chrono::nanoseconds::max().count() / unit->count())) {
+      return bad;
+    }
+    auto term = *unit * static_cast<std::int64_t>(*n);
+    if (total > std::chrono::nanoseconds::max() - term) return bad;
+    total += term;
+    rest = rest.substr(letters);
+    while (rest.starts_with(' '))
+      rest.remove_prefix(1);
+  }
+  return Duration::of(total);
+}
+
 Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env) {
   ConfigFile file;
   Settings s;
@@ -376,10 +470,32 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
                                 "KTSTR_CACHE_DIR nor XDG_CACHE_HOME is set",
                                 0, "set KTSTR_CACHE_DIR to an absolute path"};
   }
+  if (flags.runs_dir) {
+    s.runs_dir = *flags.runs_dir;
+  } else if (file.runs_dir) {
+    auto expanded = expand_home(*file.runs_dir, s.config_path, "runs_dir", env);
+    if (!expanded) return Unexpected(expanded.error());
+    s.runs_dir = *expanded;
+  } else if (auto target = env("CARGO_TARGET_DIR")) {
+    s.runs_dir = *target + "/ktstr";
+  } else {
+    s.runs_dir = "target/ktstr";
+  }
+  s.runs_dir = make_absolute(s.runs_dir);
   using namespace std::chrono_literals;
   s.acquire_timeout = file.acquire_timeout.value_or(Duration::forever());
   s.cache_shared_timeout = file.cache_shared_timeout.value_or(Duration::of(10s));
-  s.cache_exclusive_timeout = file.cache_exclusive_timeout.value_or(Duration::of(60s));
+  if (auto text = env("KTSTR_CACHE_STORE_LOCK_TIMEOUT")) {
+    auto d = parse_env_duration(*text);
+    if (!d) {
+      return fail(ExitCode::usage,
+                  fmt::format("{} in KTSTR_CACHE_STORE_LOCK_TIMEOUT", d.error().message),
+                  "give a duration such as 30s, 5m or 1h, or unset it");
+    }
+    s.cache_exclusive_timeout = *d;
+  } else {
+    s.cache_exclusive_timeout = file.cache_exclusive_timeout.value_or(Duration::of(60s));
+  }
   s.watch_interval = file.watch_interval.value_or(Duration::of(1s));
   s.conflict_exit_code = file.conflict_exit_code.value_or(75);
   s.pin = file.pin.value_or(true);

@@ -18,6 +18,7 @@ namespace ktstr {
 struct ConfigFile {
   std::optional<std::string> lock_dir;
   std::optional<std::string> cache_dir;
+  std::optional<std::string> runs_dir;
   std::optional<Duration> acquire_timeout;
   std::optional<Duration> cache_shared_timeout;
   std::optional<Duration> cache_exclusive_timeout;
@@ -40,10 +41,15 @@ struct Settings {
   // Why there is no cache root (no usable HOME, no KTSTR_CACHE_DIR or
   // XDG_CACHE_HOME): an error only for what needs it.
   std::optional<Error> cache_dir_problem;
+  // Where run-dir locks live ({runs_dir}/.locks): --runs-dir, else runs_dir
+  // in the config, else $CARGO_TARGET_DIR/ktstr, else target/ktstr, as cargo
+  // and the Rust harness have it; made absolute against the current
+  // directory once, here.
+  std::string runs_dir;
   // For CPU, LLC and --path requests; cache entries have their own two.
   Duration acquire_timeout;
   Duration cache_shared_timeout;
-  Duration cache_exclusive_timeout;
+  Duration cache_exclusive_timeout;  // env: KTSTR_CACHE_STORE_LOCK_TIMEOUT
   Duration watch_interval;
   int conflict_exit_code = 75;
   bool pin = true;
@@ -57,6 +63,7 @@ struct SettingsOverrides {
   std::optional<std::string> config_file;  // --config
   std::optional<std::string> lock_dir;     // --lock-dir
   std::optional<std::string> cache_dir;    // --cache-dir
+  std::optional<std::string> runs_dir;     // --runs-dir
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
@@ -64,10 +71,16 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 // The process environment; unset and empty variables both read as nullopt.
 std::optional<std::string> process_env(std::string_view name);
 
+// The harness's duration syntax for KTSTR_CACHE_STORE_LOCK_TIMEOUT (Rust
+// humantime: "30s", "2m", "10min", "1h 30m", "500ms"), or ktstr's own
+// (parse_duration). Errors: ExitCode::usage naming the text.
+Result<Duration> parse_env_duration(std::string_view text);
+
 // Resolves every setting. Errors: no_input (a named config file is missing),
 // no_perm, usage (a relative --lock-dir/--cache-dir or KTSTR_LOCK_DIR/
 // KTSTR_CACHE_DIR), config (bad file contents, a relative directory in it,
-// a config file that is not a regular file of at most 1 MiB).
+// a config file that is not a regular file of at most 1 MiB), or a bad
+// KTSTR_CACHE_STORE_LOCK_TIMEOUT.
 Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env);
 
 }  // namespace ktstr

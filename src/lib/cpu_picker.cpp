@@ -112,4 +112,66 @@ std::optional<std::vector<unsigned>> pick_cpus(const Topology& topo,
   return fill_largest_first(all, count);
 }
 
+std::optional<CpuCapPlan> plan_cpu_cap(const Topology& topo, const std::vector<unsigned>& allowed,
+                                       const std::vector<LlcState>& state, unsigned count) {
+  if (count == 0) return std::nullopt;
+  auto is_allowed = [&](unsigned c) {
+    return std::binary_search(allowed.begin(), allowed.end(), c);
+  };
+  struct Candidate {
+    unsigned llc;
+    unsigned holders;
+    unsigned node;
+    std::vector<unsigned> cpus;  // allowed ones
+  };
+  std::vector<Candidate> ranked;
+  std::size_t total = 0;
+  for (const Llc& l : topo.llcs) {
+    LlcState st = l.index < state.size() ? state[l.index] : LlcState{};
+    if (st.exclusive) continue;
+    Candidate c{l.index, st.shared_holders, l.node, {}};
+    for (unsigned cpu : l.cpus) {
+      if (is_allowed(cpu)) c.cpus.push_back(cpu);
+    }
+    if (c.cpus.empty()) continue;
+    total += c.cpus.size();
+    ranked.push_back(std::move(c));
+  }
+  if (total < count) return std::nullopt;
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+    if ((a.holders > 0) != (b.holders > 0)) return a.holders > 0;
+    if (a.holders != b.holders) return a.holders > b.holders;
+    return a.llc < b.llc;
+  });
+  // The seed's node, then the others ascending.
+  std::vector<unsigned> nodes{ranked.front().node};
+  for (const auto& c : ranked)
+    nodes.push_back(c.node);
+  std::sort(nodes.begin() + 1, nodes.end());
+  nodes.erase(std::unique(nodes.begin() + 1, nodes.end()), nodes.end());
+  nodes.erase(std::remove(nodes.begin() + 1, nodes.end(), nodes.front()), nodes.end());
+
+  std::vector<const Candidate*> chosen;
+  std::size_t have = 0;
+  for (unsigned node : nodes) {
+    for (const auto& c : ranked) {
+      if (have >= count) break;
+      if (c.node != node) continue;
+      chosen.push_back(&c);
+      have += c.cpus.size();
+    }
+    if (have >= count) break;
+  }
+  std::sort(chosen.begin(), chosen.end(),
+            [](const Candidate* a, const Candidate* b) { return a->llc < b->llc; });
+  CpuCapPlan plan;
+  for (const Candidate* c : chosen) {
+    plan.llcs.push_back(c->llc);
+    for (unsigned cpu : c->cpus) {
+      if (plan.cpus.size() < count) plan.cpus.push_back(cpu);
+    }
+  }
+  return plan;
+}
+
 }  // namespace ktstr

@@ -21,21 +21,13 @@ void write_holder(JsonWriter& w, const Holder& h) {
   w.end_object();
 }
 
-void write_optional(JsonWriter& w, const std::optional<unsigned>& v) {
-  if (v) {
-    w.value(*v);
-  } else {
-    w.null();
-  }
-}
-
 // One row of `locks`: the id key and value are written by the caller.
 template <class WriteId>
 void write_lock_row(JsonWriter& w, const LockRow& row, WriteId write_id) {
   w.begin_object();
   write_id();
-  w.key("numa_node");
-  write_optional(w, row.numa_node);
+  // A number on LLC and CPU rows, never null; cache rows have none (SPEC §4).
+  if (row.number) w.key("numa_node").value(row.numa_node);
   w.key("lockfile").value(row.lockfile);
   w.key("holders").begin_array();
   for (const auto& h : row.holders)

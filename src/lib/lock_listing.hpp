@@ -17,7 +17,7 @@ namespace ktstr {
 struct LockRow {
   std::optional<unsigned> number;  // LLC index or CPU number
   std::string cache_key;           // for cache-entry rows
-  std::optional<unsigned> numa_node;
+  unsigned numa_node = 0;          // 0 without NUMA information, as the harness shows it
   std::string lockfile;
   std::vector<Holder> holders;  // holders only
   std::size_t waiters = 0;      // processes blocked on it
@@ -30,7 +30,8 @@ struct LocksSnapshot {
 };
 
 // Never creates a file or takes a lock; a missing lock dir or cache dir is an
-// empty section. `topology` supplies NUMA nodes; null leaves them unknown.
+// empty section. `topology` supplies NUMA nodes; without it (or for
+// a CPU or LLC it does not know) they are 0.
 Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
                                           const std::string& cache_root, const Topology* topology);
 

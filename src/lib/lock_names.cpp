@@ -1,6 +1,13 @@
 #include "lock_names.hpp"
 
+#include <sys/stat.h>
+#include <zlib.h>
+
 #include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
 
 #include "text.hpp"
 
@@ -43,6 +50,58 @@ std::optional<std::size_t> first_unprintable(std::string_view key) {
 }
 
 }  // namespace
+
+std::string source_lock_name(std::string_view real_path) {
+  // zlib's crc32 takes a uInt length: feed long paths in pieces.
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  const auto* bytes = reinterpret_cast<const Bytef*>(real_path.data());
+  std::size_t left = real_path.size();
+  while (left > 0) {
+    auto n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
+    crc = ::crc32(crc, bytes, n);
+    bytes += n;
+    left -= n;
+  }
+  return fmt::format("source-{:08x}.lock", static_cast<std::uint32_t>(crc));
+}
+
+Result<std::string> source_lock_path(const std::string& cache_root, const std::string& dir) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(dir.c_str(), nullptr), &std::free);
+  if (!real) {
+    int err = errno;
+    if (err == ENOENT) {
+      return fail(ExitCode::no_input, fmt::format("source tree {} does not exist", quote(dir)),
+                  "give the directory of a kernel source tree");
+    }
+    if (err == ENOTDIR) {
+      return fail(ExitCode::usage, fmt::format("source tree {} is not a directory", quote(dir)),
+                  "give the directory of a kernel source tree");
+    }
+    return fail_errno("cannot resolve source tree " + quote(dir), err);
+  }
+  struct stat st {};
+  if (::stat(real.get(), &st) != 0) return fail_errno("cannot stat " + quote(real.get()), errno);
+  if (!S_ISDIR(st.st_mode)) {
+    return fail(ExitCode::usage, fmt::format("source tree {} is not a directory", quote(dir)),
+                "give the directory of a kernel source tree");
+  }
+  return fmt::format("{}/.locks/{}", cache_root, source_lock_name(real.get()));
+}
+
+std::string run_locks_dir(const std::string& runs_root) {
+  return runs_root + "/.locks";
+}
+
+Result<std::string> run_lock_path(const std::string& runs_root, std::string_view key) {
+  if (auto st = validate_cache_key(key); !st) {
+    Error e = st.error();
+    if (auto at = e.message.find("cache key"); at != std::string::npos) {
+      e.message.replace(at, 9, "run key");
+    }
+    return Unexpected(e);
+  }
+  return fmt::format("{}/.locks/{}.lock", runs_root, key);
+}
 
 Status validate_cache_key(std::string_view key) {
   auto bad = [&](std::string_view why) {
@@ -88,6 +147,23 @@ std::optional<std::string_view> parse_cache_lock_name(std::string_view name) {
   std::string_view key = name.substr(0, name.size() - 5);
   if (!validate_cache_key(key)) return std::nullopt;
   return key;
+}
+
+}  // namespace ktstr
+
+namespace ktstr {
+
+bool is_source_lock_key(std::string_view key) {
+  constexpr std::string_view prefix = "source-";
+  if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) return false;
+  for (char c : key.substr(prefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> parse_run_lock_name(std::string_view name) {
+  return parse_cache_lock_name(name);
 }
 
 }  // namespace ktstr

@@ -345,17 +345,17 @@ ktstr_fds() {
   [ ! -e "$D/ktstr-cpu-6.lock" ]
 }
 
-@test "a CPU without a cache directory has no LLC lock and is chosen last" {
+@test "a CPU without a cache directory is in the LLC keyed 0, as the Rust harness has it" {
   fake_topology_no_cache
+  # Keys: CPU 4 has none, so 0 (LLC 0); CPUs 0-3 have cache id 3 (LLC 1).
   ktstr_run 0 acquire --no-pin --cpu 4 -- "$PROBE" "$T"
-  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-cpu-4.lock"
-  assert_equal "$(flocks_held_by "$(cat "$T/ppid")" "$T/proc_locks")" 1
-  assert_equal "$(cpus_chosen --no-pin --cpus 1)" 0
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-0.lock:$D/ktstr-cpu-4.lock"
+  ktstr_run 0 acquire --no-pin --cpu 0 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-1.lock:$D/ktstr-cpu-0.lock"
+  ktstr_run 0 acquire --no-pin --llc 0 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpus")" 4
+  assert_equal "$(cpus_chosen --no-pin --cpus 1)" 4
   assert_equal "$(cpus_chosen --no-pin --cpus 4)" 0-3
-  assert_equal "$(cpus_chosen --no-pin --cpus 5)" 0-4
-  hold_cpus 0-2
-  # LLC 0 has only CPU 3 free: 2 CPUs take it and the cacheless CPU 4.
-  assert_equal "$(cpus_chosen --no-pin --cpus 2)" 3-4
 }
 
 @test "the LLC of a CPU is its highest-level cache, whatever the index numbers" {

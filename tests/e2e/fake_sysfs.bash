@@ -3,6 +3,7 @@
 # reads are written (SPEC §3):
 #   devices/system/cpu/online
 #   devices/system/cpu/cpuN/cache/indexM/{level,id,shared_cpu_list}
+#   devices/system/cpu/cpuN/nodeK -> ../../node/nodeK (the NUMA node link)
 #   devices/system/node/nodeK/cpulist
 # Load after test_helper; every tree lives under $BATS_TEST_TMPDIR.
 
@@ -53,10 +54,16 @@ fake_llc() {
   done
 }
 
-# fake_node NODE CPUS: NUMA node NODE holds CPUS.
+# fake_node NODE CPUS: NUMA node NODE holds CPUS: its cpulist, and each CPU's
+# nodeNODE link, which is what ktstr and the Rust harness read.
 fake_node() {
+  local c cpu=$FAKE_SYSFS/devices/system/cpu
   mkdir -p "$FAKE_SYSFS/devices/system/node/node$1"
   printf '%s\n' "$2" >"$FAKE_SYSFS/devices/system/node/node$1/cpulist"
+  for c in $(fake_expand_cpus "$2"); do
+    mkdir -p "$cpu/cpu$c"
+    ln -sfn "../../node/node$1" "$cpu/cpu$c/node$1"
+  done
 }
 
 # ---- ready-made shapes ----
@@ -101,10 +108,49 @@ fake_topology_offline() {
   fake_node 0 0-7
 }
 
-# CPU 4 has no cache directory at all (LLC 0 = 0-3).
+# CPU 4 has no cache directory at all, so its LLC key is 0 (LLC 0 = 4);
+# CPUs 0-3 share cache id 3 (LLC 1 = 0-3).
 fake_topology_no_cache() {
   fake_sysfs_init 0-4
-  fake_llc 0 0-3
+  fake_llc 3 0-3
   mkdir -p "$FAKE_SYSFS/devices/system/cpu/cpu4"
   fake_node 0 0-4
+}
+
+# fake_topology_host NODES LLCS CPUS: a big host for scale measurements:
+# NODES NUMA nodes of LLCS LLCs of CPUS CPUs each, numbered in order, every
+# CPU with an L1 (index0), L2 (index2) and the L3 (index3, cache id = LLC
+# number), e.g. 8 12 8 for 768 CPUs. Written with few processes, so even a
+# 768-CPU tree takes about a second.
+fake_topology_host() {
+  local nodes=$1 llcs=$2 per=$3 n l c first last id cpu idx
+  local total=$((nodes * llcs * per))
+  fake_sysfs_init "0-$((total - 1))"
+  cpu=$FAKE_SYSFS/devices/system/cpu
+  for ((n = 0; n < nodes; n++)); do
+    mkdir -p "$FAKE_SYSFS/devices/system/node/node$n"
+    printf '%s\n' "$((n * llcs * per))-$(((n + 1) * llcs * per - 1))" \
+      >"$FAKE_SYSFS/devices/system/node/node$n/cpulist"
+    for ((l = 0; l < llcs; l++)); do
+      id=$((n * llcs + l)) first=$(((n * llcs + l) * per)) last=$(((n * llcs + l + 1) * per - 1))
+      local dirs=()
+      for ((c = first; c <= last; c++)); do
+        dirs+=("$cpu/cpu$c/cache/index0" "$cpu/cpu$c/cache/index2" "$cpu/cpu$c/cache/index3")
+      done
+      mkdir -p "${dirs[@]}"
+      for ((c = first; c <= last; c++)); do
+        idx=$cpu/cpu$c/cache
+        echo 1 >"$idx/index0/level"
+        echo "$c" >"$idx/index0/id"
+        echo "$c" >"$idx/index0/shared_cpu_list"
+        echo 2 >"$idx/index2/level"
+        echo "$c" >"$idx/index2/id"
+        echo "$c" >"$idx/index2/shared_cpu_list"
+        echo 3 >"$idx/index3/level"
+        echo "$id" >"$idx/index3/id"
+        echo "$first-$last" >"$idx/index3/shared_cpu_list"
+        ln -s "../../node/node$n" "$cpu/cpu$c/node$n"
+      done
+    done
+  done
 }

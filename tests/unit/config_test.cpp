@@ -481,9 +481,10 @@ TEST(ExampleConfig, DocumentsEveryKeyWithItsDefault) {
 
   auto parsed = parse_config(*text, example_path);
   ASSERT_TRUE(parsed.has_value()) << parsed.error().describe();
-  EXPECT_TRUE(parsed->lock_dir && parsed->cache_dir && parsed->acquire_timeout &&
-              parsed->cache_shared_timeout && parsed->cache_exclusive_timeout &&
-              parsed->watch_interval && parsed->conflict_exit_code && parsed->pin);
+  EXPECT_TRUE(parsed->lock_dir && parsed->cache_dir && parsed->runs_dir &&
+              parsed->acquire_timeout && parsed->cache_shared_timeout &&
+              parsed->cache_exclusive_timeout && parsed->watch_interval &&
+              parsed->conflict_exit_code && parsed->pin);
 
   FakeEnv env;
   env.vars["HOME"] = "/home/someone";
@@ -500,6 +501,7 @@ TEST(ExampleConfig, DocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(ex->lock_dir, def->lock_dir);
   EXPECT_EQ(ex->cache_dir, def->cache_dir);
   EXPECT_EQ(ex->cache_dir, "/home/someone/.cache/ktstr/kernels");
+  EXPECT_EQ(ex->runs_dir, def->runs_dir);
   EXPECT_EQ(ex->acquire_timeout, def->acquire_timeout);
   EXPECT_EQ(ex->cache_shared_timeout, def->cache_shared_timeout);
   EXPECT_EQ(ex->cache_exclusive_timeout, def->cache_exclusive_timeout);
@@ -515,7 +517,7 @@ TEST(ConfigKeys, DottedAndUnique) {
     EXPECT_TRUE(seen.insert(k).second) << k;
     EXPECT_FALSE(k.empty());
   }
-  EXPECT_EQ(seen.size(), 8u);
+  EXPECT_EQ(seen.size(), 9u);
 }
 
 }  // namespace
@@ -550,6 +552,105 @@ TEST(ParseConfig, UnicodeEscapesSpellNonAsciiPaths) {
   auto cfg = parse_config("lock_dir = \"/tmp/caf\\u00e9\"\n", "f.toml");
   ASSERT_TRUE(cfg.has_value()) << cfg.error().describe();
   EXPECT_EQ(*cfg->lock_dir, "/tmp/caf\xc3\xa9");
+}
+
+}  // namespace
+}  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+class RunsDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.vars["HOME"] = dir_ / "home";
+    env_.vars["KTSTR_CONFIG"] = dir_ / "empty.toml";
+    test::write_file(dir_ / "empty.toml", "");
+    cwd_ = std::filesystem::current_path().lexically_normal().string();
+  }
+  Result<Settings> load(const SettingsOverrides& flags = {}) {
+    return load_settings(flags, env_.lookup());
+  }
+  ScratchDir dir_;
+  FakeEnv env_;
+  std::string cwd_;
+};
+
+// --runs-dir > runs_dir in the config > $CARGO_TARGET_DIR/ktstr >
+// target/ktstr, made absolute against the current directory.
+TEST_F(RunsDirTest, Precedence) {
+  auto s = load();
+  ASSERT_TRUE(s.has_value()) << s.error().describe();
+  EXPECT_EQ(s->runs_dir, cwd_ + "/target/ktstr");
+
+  env_.vars["CARGO_TARGET_DIR"] = "/build/t";
+  EXPECT_EQ(load()->runs_dir, "/build/t/ktstr");
+  env_.vars["CARGO_TARGET_DIR"] = "out";
+  EXPECT_EQ(load()->runs_dir, cwd_ + "/out/ktstr");
+  env_.vars["CARGO_TARGET_DIR"] = "";  // empty: unset, as for cargo's harness
+  EXPECT_EQ(load()->runs_dir, cwd_ + "/target/ktstr");
+
+  env_.vars["CARGO_TARGET_DIR"] = "/build/t";
+  test::write_file(dir_ / "c.toml", "runs_dir = \"~/runs\"\n");
+  env_.vars["KTSTR_CONFIG"] = dir_ / "c.toml";
+  EXPECT_EQ(load()->runs_dir, dir_ / "home/runs");
+  test::write_file(dir_ / "c.toml", "runs_dir = \"./rel/../r\"\n");
+  EXPECT_EQ(load()->runs_dir, cwd_ + "/r");
+
+  SettingsOverrides flags;
+  flags.runs_dir = "/flag/runs";
+  EXPECT_EQ(load(flags)->runs_dir, "/flag/runs");
+  flags.runs_dir = "flag";
+  EXPECT_EQ(load(flags)->runs_dir, cwd_ + "/flag");
+}
+
+TEST_F(RunsDirTest, WrongTypeInConfig) {
+  auto cfg = parse_config("runs_dir = 3\n", "r.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().code, ExitCode::config);
+  EXPECT_NE(cfg.error().message.find("'runs_dir'"), std::string::npos) << cfg.error().message;
+}
+
+// KTSTR_CACHE_STORE_LOCK_TIMEOUT (the Rust harness's variable, humantime
+// syntax) is the environment layer of timeouts.cache_exclusive:
+// environment > config file > 60s.
+TEST_F(RunsDirTest, CacheStoreLockTimeoutIsTheEnvironmentLayer) {
+  EXPECT_EQ(load()->cache_exclusive_timeout, Duration::of(60s));
+  test::write_file(dir_ / "c.toml", "[timeouts]\ncache_exclusive = \"90s\"\n");
+  env_.vars["KTSTR_CONFIG"] = dir_ / "c.toml";
+  EXPECT_EQ(load()->cache_exclusive_timeout, Duration::of(90s));
+  env_.vars["KTSTR_CACHE_STORE_LOCK_TIMEOUT"] = "5m";
+  EXPECT_EQ(load()->cache_exclusive_timeout, Duration::of(5min));
+  env_.vars["KTSTR_CACHE_STORE_LOCK_TIMEOUT"] = "10min";
+  EXPECT_EQ(load()->cache_exclusive_timeout, Duration::of(10min));
+  env_.vars["KTSTR_CACHE_STORE_LOCK_TIMEOUT"] = "1h 30m";
+  EXPECT_EQ(load()->cache_exclusive_timeout, Duration::of(90min));
+  env_.vars["KTSTR_CACHE_STORE_LOCK_TIMEOUT"] = "";  // empty: not set, as in the harness
+  EXPECT_EQ(load()->cache_exclusive_timeout, Duration::of(90s));
+  env_.vars["KTSTR_CACHE_STORE_LOCK_TIMEOUT"] = "soon";
+  auto bad = load();
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ExitCode::usage);
+  EXPECT_NE(bad.error().message.find("KTSTR_CACHE_STORE_LOCK_TIMEOUT"), std::string::npos)
+      << bad.error().message;
+  // Other timeouts are not affected.
+  env_.vars["KTSTR_CACHE_STORE_LOCK_TIMEOUT"] = "2s";
+  EXPECT_EQ(load()->cache_shared_timeout, Duration::of(10s));
+  EXPECT_TRUE(load()->acquire_timeout.is_forever());
+}
+
+TEST(ParseEnvDuration, HumantimeAndKtstrSyntax) {
+  EXPECT_EQ(parse_env_duration("30s").value_or(Duration{}), Duration::of(30s));
+  EXPECT_EQ(parse_env_duration("1.5s").value_or(Duration{}), Duration::of(1500ms));
+  EXPECT_EQ(parse_env_duration("2 minutes").value_or(Duration{}), Duration::of(2min));
+  EXPECT_EQ(parse_env_duration("1hour 2min 3sec").value_or(Duration{}),
+            Duration::of(1h + 2min + 3s));
+  EXPECT_EQ(parse_env_duration("250msec").value_or(Duration{}), Duration::of(250ms));
+  EXPECT_EQ(parse_env_duration("1d").value_or(Duration{}), Duration::of(24h));
+  for (std::string_view bad :
+       {"", "s", "5 parsecs", "-5s", "5s x", "99999999999999999999 weeks", "9999999999 weeks"}) {
+    EXPECT_FALSE(parse_env_duration(bad).has_value()) << bad;
+  }
 }
 
 }  // namespace

@@ -142,19 +142,109 @@ TEST(PickCpus, ResultIsAscendingAndFree) {
 }
 
 TEST(PickCpus, CpusWithoutCacheInfoOnlyWhenNoLlcFits) {
-  FakeSysfs fs;
-  fs.online("0-3");
-  for (unsigned c : {0u, 1u, 2u})
-    fs.cpu_with_caches(c, 0, "0-2", std::to_string(c));
-  fs.bare_cpu(3);
-  auto topo = read_topology(fs.root());
-  ASSERT_TRUE(topo.has_value());
-  ASSERT_FALSE(topo->find_cpu(3)->llc.has_value());
+  // read_topology gives every CPU an LLC (key 0 without cache information,
+  // as the Rust harness does); a topology assembled by hand may leave one out.
+  std::optional<Topology> topo = Topology{};
+  topo->cpus = {{0, 0u, 0}, {1, 0u, 0}, {2, 0u, 0}, {3, std::nullopt, 0}};
+  topo->llcs = {Llc{0, 0, 3, {0, 1, 2}, 0}};
   EXPECT_EQ(pick(*topo, Cpus{0, 1, 2, 3}, 1), (Cpus{0}));
   EXPECT_EQ(pick(*topo, Cpus{0, 1, 2, 3}, 3), (Cpus{0, 1, 2}));
   EXPECT_EQ(pick(*topo, Cpus{0, 1, 2, 3}, 4), (Cpus{0, 1, 2, 3}));
   EXPECT_EQ(pick(*topo, Cpus{3}, 1), (Cpus{3}));
   EXPECT_EQ(pick(*topo, Cpus{1, 3}, 2), (Cpus{1, 3}));
+}
+
+}  // namespace
+}  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+// plan_cpu_cap follows the Rust harness's --cpu-cap plan
+// (src/vmm/host_topology, plan_from_snapshots): rank LLCs with SH holders
+// first (most first), then free ones, by index; fill the first-ranked LLC's
+// node, then the other nodes; lock whole LLCs, keep N CPUs.
+// two_sockets(): node 0 = LLC 0 (CPUs 4-7), LLC 1 (0-3);
+//                node 1 = LLC 2 (12-15), LLC 3 (8-11).
+Cpus all16() {
+  return all_but({});
+}
+
+std::vector<LlcState> held_sh(std::initializer_list<std::pair<unsigned, unsigned>> holders) {
+  std::vector<LlcState> s(4);
+  for (auto [llc, n] : holders)
+    s[llc].shared_holders = n;
+  return s;
+}
+
+TEST(PlanCpuCap, FreeHostFillsFromTheLowestLlc) {
+  Topology t = two_sockets();
+  auto p = plan_cpu_cap(t, all16(), {}, 4);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{0}));
+  EXPECT_EQ(p->cpus, (Cpus{4, 5, 6, 7}));
+  p = plan_cpu_cap(t, all16(), {}, 6);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{0, 1}));  // one node; the second LLC partly used
+  EXPECT_EQ(p->cpus, (Cpus{4, 5, 6, 7, 0, 1}));
+}
+
+TEST(PlanCpuCap, PrefersLlcsThatAlreadyHaveSharedHolders) {
+  Topology t = two_sockets();
+  auto p = plan_cpu_cap(t, all16(), held_sh({{3, 2}, {2, 1}}), 4);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{3}));
+  EXPECT_EQ(p->cpus, (Cpus{8, 9, 10, 11}));
+  // More holders rank first, whatever the index.
+  p = plan_cpu_cap(t, all16(), held_sh({{1, 1}, {2, 3}}), 2);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{2}));
+  // Equal holders: the lower index.
+  p = plan_cpu_cap(t, all16(), held_sh({{3, 1}, {1, 1}}), 2);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{1}));
+}
+
+TEST(PlanCpuCap, FillsTheSeedNodeBeforeSpilling) {
+  Topology t = two_sockets();
+  // Seed LLC 2 (node 1): node 1 first (LLC 2, then the free LLC 3), then
+  // node 0 (LLC 0).
+  auto p = plan_cpu_cap(t, all16(), held_sh({{2, 1}}), 10);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{0, 2, 3}));
+  EXPECT_EQ(p->cpus, (Cpus{4, 5, 6, 7, 12, 13, 14, 15, 8, 9}));
+}
+
+TEST(PlanCpuCap, SkipsExclusiveAndDisallowedLlcs) {
+  Topology t = two_sockets();
+  std::vector<LlcState> ex(4);
+  ex[0].exclusive = true;
+  auto p = plan_cpu_cap(t, all16(), ex, 4);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{1}));
+  EXPECT_EQ(p->cpus, (Cpus{0, 1, 2, 3}));
+
+  // Only CPUs 0-1 and 8-15 allowed: LLC 0 is no candidate, LLC 1 counts 2.
+  Cpus allowed{0, 1, 8, 9, 10, 11, 12, 13, 14, 15};
+  p = plan_cpu_cap(t, allowed, {}, 3);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->llcs, (Cpus{1, 2}));
+  EXPECT_EQ(p->cpus, (Cpus{0, 1, 12}));
+}
+
+TEST(PlanCpuCap, CannotCover) {
+  Topology t = two_sockets();
+  EXPECT_FALSE(plan_cpu_cap(t, all16(), {}, 17).has_value());
+  EXPECT_FALSE(plan_cpu_cap(t, all16(), {}, 0).has_value());
+  std::vector<LlcState> ex(4);
+  for (auto& s : ex)
+    s.exclusive = true;
+  EXPECT_FALSE(plan_cpu_cap(t, all16(), ex, 1).has_value());
+  EXPECT_FALSE(plan_cpu_cap(t, Cpus{0, 1}, {}, 3).has_value());
+  auto all = plan_cpu_cap(t, all16(), {}, 16);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->llcs, (Cpus{0, 1, 2, 3}));
+  EXPECT_EQ(all->cpus.size(), 16u);
 }
 
 }  // namespace

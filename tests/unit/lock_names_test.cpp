@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "test_support.hpp"
+
 namespace ktstr {
 namespace {
 
@@ -119,6 +123,76 @@ TEST(ParseCacheLockName, KeyPlusLock) {
                                "..lock", "a:b.lock", "a\\b.lock", "\x1b.lock"}) {
     EXPECT_FALSE(parse_cache_lock_name(bad).has_value()) << "'" << bad << "'";
   }
+}
+
+}  // namespace
+}  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+// Expected values computed outside ktstr, with Python's zlib:
+//   python3 -c 'import zlib; print("%08x" % zlib.crc32(b"/usr/src/linux"))'
+// (and the same for each string below; "k\u00e9rnel" encoded as UTF-8).
+TEST(SourceLockName, IsZlibCrc32OfThePathBytes) {
+  EXPECT_EQ(source_lock_name("/usr/src/linux"), "source-9990a221.lock");
+  EXPECT_EQ(source_lock_name("/"), "source-79d3d2d4.lock");
+  EXPECT_EQ(source_lock_name("/home/u/src/linux-6.12"), "source-56b41197.lock");
+  EXPECT_EQ(source_lock_name("/tmp/a b"), "source-97979d49.lock");
+  EXPECT_EQ(source_lock_name("/srv/k\xc3\xa9rnel"), "source-9be89c5a.lock");
+  EXPECT_EQ(source_lock_name(""), "source-00000000.lock");  // leading zeros kept
+}
+
+TEST(SourceLockPath, ResolvesTheDirectory) {
+  test::ScratchDir dir;
+  std::filesystem::create_directories(dir / "linux");
+  std::filesystem::create_directory_symlink(dir / "linux", dir / "link");
+  auto real = std::filesystem::canonical(dir / "linux").string();
+  auto want = "/c/.locks/" + source_lock_name(real);
+  EXPECT_EQ(source_lock_path("/c", dir / "linux").value_or(""), want);
+  EXPECT_EQ(source_lock_path("/c", dir / "link").value_or(""), want);
+  EXPECT_EQ(source_lock_path("/c", dir / "linux/../linux/").value_or(""), want);
+}
+
+TEST(SourceLockPath, Errors) {
+  test::ScratchDir dir;
+  test::write_file(dir / "file", "x");
+  auto missing = source_lock_path("/c", dir / "nope");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ExitCode::no_input);
+  EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
+  auto file = source_lock_path("/c", dir / "file");
+  ASSERT_FALSE(file.has_value());
+  EXPECT_EQ(file.error().code, ExitCode::usage);
+  EXPECT_NE(file.error().message.find("not a directory"), std::string::npos);
+  auto under_file = source_lock_path("/c", dir / "file/x");
+  ASSERT_FALSE(under_file.has_value());
+  EXPECT_EQ(under_file.error().code, ExitCode::usage);
+}
+
+TEST(RunLockPath, KeysFollowTheCacheKeyRules) {
+  EXPECT_EQ(run_lock_path("/w/target/ktstr", "6.12.0-abc1234").value_or(""),
+            "/w/target/ktstr/.locks/6.12.0-abc1234.lock");
+  EXPECT_EQ(run_locks_dir("/w/target/ktstr"), "/w/target/ktstr/.locks");
+  for (std::string_view bad : {"", "a/b", "..", ".tmp-x"}) {
+    auto p = run_lock_path("/r", bad);
+    ASSERT_FALSE(p.has_value()) << bad;
+    EXPECT_EQ(p.error().code, ExitCode::usage);
+    EXPECT_NE(p.error().message.find("run key"), std::string::npos) << p.error().message;
+  }
+}
+
+TEST(LockNameParsing, SourceAndRunLocks) {
+  EXPECT_EQ(parse_cache_lock_name("source-9990a221.lock"), "source-9990a221");
+  EXPECT_TRUE(is_source_lock_key("source-9990a221"));
+  EXPECT_TRUE(is_source_lock_key("source-00000000"));
+  for (std::string_view no : {"source-9990A221", "source-9990a22", "source-9990a2211", "source-",
+                              "source-9990a22g", "sources-9990a221", "linux-6.12", "source"}) {
+    EXPECT_FALSE(is_source_lock_key(no)) << no;
+  }
+  EXPECT_EQ(parse_run_lock_name("6.12.0-abc1234.lock"), "6.12.0-abc1234");
+  EXPECT_EQ(parse_run_lock_name("x.lockx"), std::nullopt);
+  EXPECT_EQ(parse_run_lock_name(".lock"), std::nullopt);
 }
 
 }  // namespace

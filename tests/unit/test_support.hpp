@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -91,9 +92,32 @@ class FakeSysfs {
     std::filesystem::create_directories(cpu_dir() + "/cpu" + std::to_string(cpu));
   }
 
+  // node/nodeN/cpulist, and the cpuC/nodeN link of each CPU of `cpulist`
+  // (what topology reads, as the Rust harness does).
   void node(unsigned n, std::string_view cpulist) {
     write(dir_.str() + "/devices/system/node/node" + std::to_string(n) + "/cpulist",
           std::string(cpulist) + "\n");
+    std::string list(cpulist);
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      std::size_t comma = std::min(list.find(',', pos), list.size());
+      std::string part = list.substr(pos, comma - pos);
+      std::size_t dash = part.find('-');
+      unsigned lo = static_cast<unsigned>(std::stoul(part.substr(0, dash)));
+      unsigned hi =
+          dash == std::string::npos ? lo : static_cast<unsigned>(std::stoul(part.substr(dash + 1)));
+      for (unsigned c = lo; c <= hi; ++c)
+        node_link(c, n);
+      pos = comma + 1;
+    }
+  }
+
+  // Only the cpuC/nodeN link, without a node directory entry.
+  void node_link(unsigned cpu, unsigned n) {
+    std::string dir = cpu_dir() + "/cpu" + std::to_string(cpu);
+    std::filesystem::create_directories(dir);
+    std::filesystem::create_directory_symlink("../../node/node" + std::to_string(n),
+                                              dir + "/node" + std::to_string(n));
   }
 
  private:
