@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "applets/applet.hpp"
+#include "applets/output.hpp"
 #include "lib/json_render.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
@@ -31,10 +32,15 @@ Result<int> run(const Options& o, Context& ctx) {
       ctx.report(n.error());
       continue;
     }
-    if (!o.json) fmt::print("{}\n", format_lock_key(n->key));
+    if (!o.json) {
+      if (auto st = write_stdout(format_lock_key(n->key) + "\n"); !st)
+        return Unexpected(st.error());
+    }
     needles.push_back(std::move(*n));
   }
-  if (o.json) fmt::print("{}\n", needle_json(needles));
+  if (o.json) {
+    if (auto st = write_stdout(needle_json(needles) + "\n"); !st) return Unexpected(st.error());
+  }
   return 0;
 }
 
@@ -49,7 +55,7 @@ constexpr AppletDoc k_doc{
         "device the kernel prints in /proc/locks.",
     .exit_status =
         "0 every PATH was resolved\n66 a PATH does not exist\n77 a PATH cannot be "
-        "reached for lack of permission\n64 usage error",
+        "reached for lack of permission\n64 usage error\n74 write error on standard output",
     .examples = "  ktstr needle /tmp/ktstr-cpu-0.lock\n  grep \"$(ktstr needle F)\" /proc/locks",
     .see_also = "ktstr-holders(1), proc(5)",
 };

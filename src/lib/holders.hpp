@@ -2,9 +2,11 @@
 //
 // /proc/locks alone misleads in two ways, both handled here:
 //  - btrfs subvolumes share one superblock device, so two different files can
-//    print the same MAJOR:MINOR:INODE. A candidate pid is confirmed by finding
-//    an fd in /proc/PID/fd that stat()s to the file's own (st_dev, st_ino) and
-//    whose /proc/PID/fdinfo carries a matching "lock:" line.
+//    print the same MAJOR:MINOR:INODE; and a recorded pid may have been
+//    reused by a process that merely has the file open. A candidate pid is
+//    named only when an fd in /proc/PID/fd stat()s to the file's own
+//    (st_dev, st_ino) and its /proc/PID/fdinfo carries the matching "lock:"
+//    line (same key, pid and mode), never for an open fd alone.
 //  - The pid is whoever called flock(); the lock belongs to the open file
 //    description, which outlives that process when it was inherited or passed
 //    (`exec 9>F; flock 9`). When the recorded pid no longer has the file, every
@@ -72,7 +74,8 @@ class HolderResolver {
 
   const ProcFds& fds_of(std::int64_t pid);
   const std::string& cmdline_of(std::int64_t pid);
-  bool fd_has_lock(std::int64_t pid, int fd, const LockKey& key, std::int64_t locker_pid);
+  // Whether /proc/PID/fdinfo/FD carries the lock `record` describes.
+  bool fd_has_lock(std::int64_t pid, int fd, const LockKey& key, const LockRecord& record);
   const std::vector<std::int64_t>& all_pids();
   void add_orphan_owners(const Needle& target, const LockRecord& rec, std::vector<Holder>& out);
 
