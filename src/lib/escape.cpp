@@ -54,13 +54,4 @@ std::string escape_untrusted(std::string_view text) {
   return out;
 }
 
-bool is_terminal_safe(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    std::size_t len = safe_unit_length(text, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
 }  // namespace ktstr

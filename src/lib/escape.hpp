@@ -20,7 +20,4 @@ namespace ktstr {
 // format_cmdline() in holders.hpp, which also cuts them to a width.
 std::string escape_untrusted(std::string_view text);
 
-// True when escape_untrusted(text) == text (nothing to escape).
-bool is_terminal_safe(std::string_view text);
-
 }  // namespace ktstr
