@@ -58,7 +58,12 @@ std::vector<Holder> HolderQuery::resolve(const Needle& target) {
 std::vector<Holder> HolderQuery::holders_of(const Needle& target) {
   for (;;) {
     auto found = resolve(target);
-    if (any_holder(found) || !read_again()) return found;
+    if (any_holder(found)) return found;
+    if (read_again()) continue;
+    // Still nothing in any read: ask the file's openers themselves.
+    auto by_fdinfo = resolver_.holders_by_fdinfo(target);
+    found.insert(found.begin(), by_fdinfo.begin(), by_fdinfo.end());
+    return found;
   }
 }
 

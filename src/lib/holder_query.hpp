@@ -14,8 +14,10 @@
 // keep changing: a held lock can be missing from one read. So when a file
 // shows no holder, /proc/locks is read again (up to k_locks_reads reads in
 // all per query, shared by every file of the query) and the records of all
-// reads are merged. A merged record that has gone stale names no one: every
-// holder is confirmed live through its fdinfo "lock:" line.
+// reads are merged; a merged record that has gone stale names no one, since
+// every holder is confirmed live through its fdinfo "lock:" line. When no
+// read has it, the processes that have the file open are asked through
+// their fdinfo (HolderResolver::holders_by_fdinfo), which is not paged.
 #pragma once
 
 #include <cstddef>

@@ -149,6 +149,26 @@ void HolderResolver::add_orphan_owners(const Needle& target, const LockRecord& r
   }
 }
 
+std::vector<Holder> HolderResolver::holders_by_fdinfo(const Needle& target) {
+  std::vector<Holder> out;
+  for (std::int64_t pid : all_pids()) {
+    for (const auto& f : fds_of(pid).files) {
+      if (f.id != target.id) continue;
+      auto text = read_small_file(fmt::format("{}/{}/fdinfo/{}", proc_root_, pid, f.fd));
+      if (!text) continue;
+      bool found = false;
+      for (const auto& rec : parse_fdinfo_locks(*text)) {
+        if (rec.waiter || rec.key != target.key) continue;
+        out.push_back(Holder{pid, rec.mode, false, true, cmdline_of(pid)});
+        found = true;
+        break;
+      }
+      if (found) break;
+    }
+  }
+  return out;
+}
+
 std::vector<Holder> HolderResolver::resolve(const Needle& target,
                                             const std::vector<LockRecord>& records) {
   std::vector<const LockRecord*> for_key;

@@ -58,6 +58,12 @@ class HolderResolver {
   // Holders (then waiters) of `target`, given every /proc/locks record.
   std::vector<Holder> resolve(const Needle& target, const std::vector<LockRecord>& records);
 
+  // Every live process with a descriptor of `target` whose fdinfo carries a
+  // granted flock on it, found without /proc/locks: each fd's "lock:" lines
+  // come from the file's own lock list (fs/locks.c show_fd_locks), one
+  // consistent read. Costs a listing of every /proc/PID/fd (cached).
+  std::vector<Holder> holders_by_fdinfo(const Needle& target);
+
   // Same, when the caller already grouped the records by key.
   std::vector<Holder> resolve_records(const Needle& target,
                                       const std::vector<const LockRecord*>& for_key);

@@ -104,12 +104,30 @@ TEST_F(HolderQueryTest, AnOpenFdWithoutTheLockLineNamesNoOne) {
 }
 
 TEST_F(HolderQueryTest, TheLockLineMustMatchPidAndMode) {
-  // Pid 100's descriptor carries a shared lock taken by pid 7, not the
-  // exclusive one of pid 100 the record names.
+  // Pid 100's descriptor carries a shared lock taken by pid 7 (inherited),
+  // not the exclusive one of pid 100 the record names: pid 100 is named for
+  // what its descriptor holds, shared, never as the record's exclusive.
   proc_.open_file(100, 3, file_, fdinfo_lock(7, needle_.key, "READ"));
   proc_.cmdline(100, "other\0"s);
   auto q = query({LockRecord{needle_.key, 100, LockMode::exclusive, false}});
-  EXPECT_TRUE(q.holders_of(needle_).empty());
+  auto holders = q.holders_of(needle_);
+  ASSERT_EQ(holders.size(), 1u);
+  EXPECT_EQ(holders[0].pid, 100);
+  EXPECT_EQ(holders[0].mode, LockMode::shared);
+}
+
+TEST_F(HolderQueryTest, MissingFromEveryReadTheOpenersFdinfoStillAnswers) {
+  // No read of /proc/locks listed the lock (it kept moving across page
+  // boundaries): the holder's fdinfo still names it.
+  proc_.open_file(300, 5, file_, fdinfo_lock(300, needle_.key));
+  proc_.open_file(301, 6, other_, fdinfo_lock(301, needle_.key));
+  proc_.cmdline(300, "holder\0"s);
+  proc_.cmdline(301, "elsewhere\0"s);
+  auto q = query({}, []() -> Result<std::vector<LockRecord>> { return std::vector<LockRecord>{}; });
+  auto holders = q.holders_of(needle_);
+  ASSERT_EQ(holders.size(), 1u);
+  EXPECT_EQ(holders[0].pid, 300);
+  EXPECT_EQ(holders[0].cmdline, "holder");
 }
 
 TEST_F(HolderQueryTest, TheHolderItselfIsNamed) {
