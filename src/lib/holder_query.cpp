@@ -29,10 +29,10 @@ Result<HolderQuery> HolderQuery::take() {
   if (!mounts) return Unexpected(mounts.error());
   auto records = read_proc_locks();
   if (!records) return Unexpected(records.error());
-  return HolderQuery(std::move(*mounts), std::move(*records));
+  return HolderQuery(std::move(*mounts), *records);
 }
 
-HolderQuery::HolderQuery(std::vector<MountEntry> mounts, std::vector<LockRecord> records,
+HolderQuery::HolderQuery(std::vector<MountEntry> mounts, const std::vector<LockRecord>& records,
                          std::string proc_root, LocksReader reread)
     : mounts_(std::move(mounts)), resolver_(std::move(proc_root)), reread_(std::move(reread)) {
   merge(records_, records);

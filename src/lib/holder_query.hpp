@@ -57,7 +57,7 @@ class HolderQuery {
 
   // From parsed input, with /proc at `proc_root` and `reread` for the
   // confirming reads (tests use a fake /proc tree).
-  HolderQuery(std::vector<MountEntry> mounts, std::vector<LockRecord> records,
+  HolderQuery(std::vector<MountEntry> mounts, const std::vector<LockRecord>& records,
               std::string proc_root = "/proc", LocksReader reread = read_proc_locks);
 
   [[nodiscard]] const std::vector<MountEntry>& mounts() const { return mounts_; }

@@ -122,10 +122,10 @@ constexpr Field<LockRow> k_run_dir_fields[] = {
 };
 
 constexpr LockSection k_sections[] = {
-    {LockRowKind::llc, "LLC locks:", "llcs", k_llc_fields},
-    {LockRowKind::cpu, "Per-CPU locks:", "cpus", k_cpu_fields},
-    {LockRowKind::cache, "Cache-entry locks:", "cache", k_cache_fields},
-    {LockRowKind::run_dir, "Run-dir locks:", "run_dirs", k_run_dir_fields, /*in_text=*/false},
+    {"LLC locks:", "llcs", k_llc_fields, LockRowKind::llc},
+    {"Per-CPU locks:", "cpus", k_cpu_fields, LockRowKind::cpu},
+    {"Cache-entry locks:", "cache", k_cache_fields, LockRowKind::cache},
+    {"Run-dir locks:", "run_dirs", k_run_dir_fields, LockRowKind::run_dir, /*in_text=*/false},
 };
 
 // ---- holder fields ----

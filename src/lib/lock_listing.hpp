@@ -48,10 +48,10 @@ Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
 
 // A section of the listing: its rows' kind, text title, JSON key and fields.
 struct LockSection {
-  LockRowKind kind;
   std::string_view title;     // "LLC locks:"
   std::string_view json_key;  // "llcs"
   std::span<const Field<LockRow>> fields;
+  LockRowKind kind;
   // Whether the text listing prints the section. Run-dir rows have no
   // source yet (no runs root in the settings); their section is in the JSON
   // (an empty array) and joins the text once they do.
