@@ -183,3 +183,17 @@ assert_no_control_bytes() {
   assert_no_control_bytes "$output" "$stderr"
   [[ $stderr == *'\x1b[2Jmissing'* ]]
 }
+
+@test "acquire's conflict report names at most 10 busy locks, then how many more" {
+  local d=$BATS_TEST_TMPDIR/busy i args=()
+  mkdir -p "$d"
+  perl -e 'use Fcntl qw(:flock); my ($d, $ready) = @ARGV; my @fh;
+    for my $i (1 .. 12) { open($fh[$i], ">>", "$d/f$i") or die; flock($fh[$i], LOCK_EX) or die; }
+    open(my $r, ">", $ready) or die; close($r); sleep 600' "$d" "$BATS_TEST_TMPDIR/ready" &
+  wait_until "the 12 locks are held" test -e "$BATS_TEST_TMPDIR/ready"
+  for i in $(seq 1 12); do args+=(--path "$d/f$i"); done
+  ktstr_run 75 acquire -n "${args[@]}" -- true
+  [ "$(grep -c "is busy (exclusive wanted): held by [0-9]* (exclusive) perl" <<<"$stderr")" -eq 10 ]
+  [ "$(printf '%s\n' "$stderr" | tail -1)" = 'ktstr acquire: and 2 more busy lock(s), see `ktstr locks`' ]
+  [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 11 ]
+}
