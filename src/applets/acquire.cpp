@@ -13,7 +13,7 @@
 #include "lib/acquire_plan.hpp"
 #include "lib/command.hpp"
 #include "lib/cpu_list.hpp"
-#include "lib/holders.hpp"
+#include "lib/holder_query.hpp"
 #include "lib/lock_names.hpp"
 #include "lib/lock_set.hpp"
 #include "lib/mountinfo.hpp"
@@ -152,19 +152,8 @@ Duration effective_timeout(const Options& o, const Settings& s) {
 // ---- who holds what: for the status line and the conflict report ----
 
 std::string describe_holders(const std::string& path) {
-  auto mounts = read_mountinfo();
-  auto records = read_proc_locks();
-  if (!mounts || !records) return "holder unknown";
-  auto target = derive_needle(path, *mounts);
-  if (!target) return "holder unknown";
-  HolderResolver resolver;
-  std::string out;
-  for (const auto& h : resolver.resolve(*target, *records)) {
-    if (h.waiter) continue;
-    if (!out.empty()) out += ", ";
-    out += fmt::format("{} ({}) {}", h.pid, lock_mode_name(h.mode), h.cmdline);
-  }
-  return out.empty() ? "by a process not visible here" : "by " + out;
+  auto query = HolderQuery::take();
+  return query ? query->describe(path) : "holder unknown";
 }
 
 // The status line on a terminal, redrawn in place on each tick.
@@ -236,11 +225,8 @@ void report_conflict(const Conflict& c, const Options& o, Context& ctx) {
     ctx.warn(Error{ExitCode::temp_fail, fmt::format("--cpus {}: {} more free CPU(s) were needed",
                                                     *o.cpu_count, c.cpus_short)});
   }
-  for (const auto& b : c.busy) {
-    ctx.warn(Error{ExitCode::temp_fail,
-                   fmt::format("{} is busy ({} wanted): held {}", quote(b.path),
-                               lock_mode_name(b.wanted), describe_holders(b.path))});
-  }
+  for (auto& line : describe_busy(c.busy))
+    ctx.warn(Error{ExitCode::temp_fail, std::move(line)});
 }
 
 std::string joined_paths(const std::vector<HeldLock>& locks) {

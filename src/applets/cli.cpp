@@ -13,10 +13,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "applets/applet.hpp"
 #include "applets/docgen.hpp"
+#include "applets/output.hpp"
 #include "lib/cpu_list.hpp"
 #include "lib/text.hpp"
 #include "lib/topology.hpp"
@@ -262,10 +264,10 @@ std::optional<int> parse_args(CLI::App& app, std::string_view who, int argc, cha
   try {
     app.parse(reversed_args(argc, argv));
   } catch (const CLI::CallForHelp&) {
-    fmt::print("{}", app.help());
+    (void)write_stdout(app.help());  // a failure shows in the final flush
     return 0;
   } catch (const CLI::CallForVersion&) {
-    fmt::print("ktstr {}\n", k_version);
+    (void)write_stdout(fmt::format("ktstr {}\n", k_version));
     return 0;
   } catch (const CLI::RequiredError& e) {
     if (auto unknown = first_unknown_option(app, argc, argv)) {
@@ -292,7 +294,7 @@ Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globa
   bind_table(app, global_table, "Global options");
   if (command != nullptr) app.prefix_command();
 
-  if (auto ended = parse_args(app, who, argc, argv)) return *ended;
+  if (auto ended = parse_args(app, who, argc, argv)) return flush_stdout_or_report(who, *ended);
   if (command != nullptr) {
     auto rest = app.remaining();
     // prefix_command stops at the first argument it does not know: an
@@ -310,7 +312,10 @@ Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globa
 
   Context ctx(applet.name, globals);
   Result<Exit> result = instance->run(ctx);
-  std::fflush(stdout);
+  // Flushed before any error line, so the two streams keep their order; a
+  // write error (74) replaces the outcome.
+  int code = flush_stdout_or_report(who, result ? result->code : static_cast<int>(result.error().code));
+  if (result && code != result->code) *result = Exit(code);
   if (!result) {
     fmt::print(stderr, "{}\n", error_line(applet.name, result.error()));
     return static_cast<int>(result.error().code);
@@ -372,11 +377,13 @@ Exit top_level(int argc, char** argv) {
   footer += "\nRun 'ktstr APPLET --help' for an applet's options; 'man ktstr' for more.";
   app.footer(footer);
   app.prefix_command();
-  if (auto ended = parse_args(app, "ktstr", argc - 1, argv + 1)) return *ended;
+  if (auto ended = parse_args(app, "ktstr", argc - 1, argv + 1)) {
+    return flush_stdout_or_report("ktstr", *ended);
+  }
   if (top.list) {
     for (const Applet* a : applets())
-      fmt::print("{}\n", a->name);
-    return 0;
+      (void)write_stdout(fmt::format("{}\n", a->name));
+    return flush_stdout_or_report("ktstr", 0);
   }
   auto rest = app.remaining();
   if (generate == "llc-indices") return print_llc_indices();
@@ -436,6 +443,14 @@ int cli_main(int argc, char** argv) {
   try {
     exit = dispatch(argc, argv);
   } catch (const std::exception& e) {
+    // fmt::print throws std::system_error when stdio cannot write (a closed
+    // pipe with SIGPIPE ignored): a write error, not an internal one.
+    const auto* sys = dynamic_cast<const std::system_error*>(&e);
+    if (sys != nullptr && std::ferror(stdout) != 0) {
+      Error write{ExitCode::io_error, "write error", sys->code().value(), ""};
+      fmt::print(stderr, "ktstr: {}\n", write.describe());
+      return static_cast<int>(ExitCode::io_error);
+    }
     // Only allocation failures and library bugs get here.
     fmt::print(stderr, "ktstr: internal error: {}\n", e.what());
     return static_cast<int>(ExitCode::os_error);

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "applets/applet.hpp"
+#include "applets/output.hpp"
+#include "lib/escape.hpp"
 #include "lib/fs_filter.hpp"
 #include "lib/fs_report.hpp"
 #include "lib/json_render.hpp"
@@ -42,6 +44,17 @@ Result<FsReport> check(const std::string& path, bool must_exist,
   return r;
 }
 
+// "PATH (via CHECKED): FSTYPE: ok" or "...: refused: REASON"; the path and
+// the type name (a FUSE subtype is anyone's choice) escaped.
+std::string verdict_line(const FsReport& r) {
+  std::string via =
+      r.checked_path == r.path ? "" : fmt::format(" (via {})", escape_untrusted(r.checked_path));
+  std::string head =
+      fmt::format("{}{}: {}", escape_untrusted(r.path), via, escape_untrusted(r.fs_type));
+  if (r.verdict.refused) return fmt::format("{}: refused: {}\n", head, r.verdict.reason);
+  return head + ": ok\n";
+}
+
 Result<int> run(const Options& o, Context& ctx) {
   std::vector<std::pair<std::string, bool>> targets;  // path, must exist
   for (const auto& p : o.paths)
@@ -64,23 +77,21 @@ Result<int> run(const Options& o, Context& ctx) {
     }
     any_refused = any_refused || r->verdict.refused;
     if (!o.json) {
-      std::string via = r->checked_path == r->path ? "" : fmt::format(" (via {})", r->checked_path);
-      if (r->verdict.refused) {
-        fmt::print("{}{}: {}: refused: {}\n", r->path, via, r->fs_type, r->verdict.reason);
-      } else {
-        fmt::print("{}{}: {}: ok\n", r->path, via, r->fs_type);
-      }
+      if (auto st = write_stdout(verdict_line(*r)); !st) return Unexpected(st.error());
     }
     reports.push_back(std::move(*r));
   }
-  if (o.json) fmt::print("{}\n", fscheck_json(reports));
+  if (o.json) {
+    if (auto st = write_stdout(fscheck_json(reports) + "\n"); !st) return Unexpected(st.error());
+  }
   return any_refused ? 1 : 0;
 }
 
 constexpr AppletDoc k_doc{
     .exit_status =
         "0 every filesystem is safe\n1 at least one is refused\n66 a PATH does not "
-        "exist\n77 permission denied\n78 configuration error\n64 usage error",
+        "exist\n77 permission denied\n78 configuration error\n64 usage error\n74 write "
+        "error on standard output",
 };
 
 }  // namespace ktstr::applet_fscheck

@@ -2,11 +2,11 @@
 #include <fmt/format.h>
 
 #include "applets/applet.hpp"
-#include "lib/holders.hpp"
+#include "applets/output.hpp"
+#include "lib/escape.hpp"
+#include "lib/holder_query.hpp"
 #include "lib/json_render.hpp"
-#include "lib/mountinfo.hpp"
-#include "lib/needle.hpp"
-#include "lib/proc_locks.hpp"
+#include "lib/lock_listing.hpp"
 
 namespace ktstr::applet_holders {
 
@@ -22,59 +22,50 @@ void declare(OptionTable& t, Options& o) {
       .with_hint(ValueHint::file);
 }
 
-std::string_view state_of(const Holder& h) {
-  if (h.waiter) return "waiting";
-  return h.confirmed ? "held" : "held?";
-}
+// The default columns, from the holder field table (lock_listing.hpp).
+constexpr std::string_view k_columns[] = {"PID", "MODE", "STATE", "COMMAND"};
 
-void print_table(const HoldersReport& r, bool with_header) {
-  if (with_header) fmt::print("{}:\n", r.target.path);
-  if (r.holders.empty()) {
-    fmt::print("{}not held\n", with_header ? "  " : "");
-    return;
-  }
-  std::size_t pid_width = 3;
-  for (const auto& h : r.holders)
-    pid_width = std::max(pid_width, fmt::formatted_size("{}", h.pid));
-  const char* indent = with_header ? "  " : "";
-  fmt::print("{}{:<{}}  {:<9}  {:<7}  {}\n", indent, "PID", pid_width, "MODE", "STATE", "COMMAND");
-  for (const auto& h : r.holders) {
-    fmt::print("{}{:<{}}  {:<9}  {:<7}  {}\n", indent, h.pid, pid_width, lock_mode_name(h.mode),
-               state_of(h), h.cmdline);
-  }
+std::string table_of(const HoldersReport& r, bool with_header) {
+  std::string_view indent = with_header ? "  " : "";
+  std::string out;
+  if (with_header) out += fmt::format("{}:\n", escape_untrusted(r.target.path));
+  if (r.holders.empty()) return out + fmt::format("{}not held\n", indent);
+  return out +
+         render_columns(columns_titled(holder_fields(), k_columns), r.holders, TextStyle{}, indent);
 }
 
 Result<int> run(const Options& o, Context& ctx) {
-  auto mounts = read_mountinfo();
-  if (!mounts) return Unexpected(mounts.error());
-  auto records = read_proc_locks();
-  if (!records) return Unexpected(records.error());
-  HolderResolver resolver;
+  auto query = HolderQuery::take();
+  if (!query) return Unexpected(query.error());
   std::vector<HoldersReport> reports;
   bool all_held = true;
   for (const auto& path : o.paths) {
-    auto target = derive_needle(path, *mounts);
-    if (!target) {
-      ctx.report(target.error());
+    // "Not held" is only answered after the query's confirming reads.
+    auto r = query->holders_of(path);
+    if (!r) {
+      ctx.report(r.error());
       all_held = false;
       continue;
     }
-    HoldersReport r{std::move(*target), {}};
-    r.holders = resolver.resolve(r.target, *records);
-    bool held =
-        std::any_of(r.holders.begin(), r.holders.end(), [](const Holder& h) { return !h.waiter; });
-    all_held = all_held && held;
-    if (!o.json && !ctx.quiet()) print_table(r, o.paths.size() > 1);
-    reports.push_back(std::move(r));
+    all_held = all_held && any_holder(r->holders);
+    if (!o.json && !ctx.quiet()) {
+      if (auto st = write_stdout(table_of(*r, o.paths.size() > 1)); !st) {
+        return Unexpected(st.error());
+      }
+    }
+    reports.push_back(std::move(*r));
   }
-  if (o.json && !ctx.quiet()) fmt::print("{}\n", holders_json(reports));
+  if (o.json && !ctx.quiet()) {
+    if (auto st = write_stdout(holders_json(reports) + "\n"); !st) return Unexpected(st.error());
+  }
   return all_held ? 0 : 1;
 }
 
 constexpr AppletDoc k_doc{
     .exit_status =
         "0 every PATH has at least one holder\n1 some PATH is not held\n66 a PATH "
-        "does not exist\n77 permission denied\n64 usage error",
+        "does not exist\n77 permission denied\n64 usage error\n74 write error on standard "
+        "output",
 };
 
 }  // namespace ktstr::applet_holders

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "applets/applet.hpp"
+#include "applets/output.hpp"
 #include "lib/json_render.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
@@ -31,17 +32,22 @@ Result<int> run(const Options& o, Context& ctx) {
       ctx.report(n.error());
       continue;
     }
-    if (!o.json) fmt::print("{}\n", format_lock_key(n->key));
+    if (!o.json) {
+      if (auto st = write_stdout(format_lock_key(n->key) + "\n"); !st)
+        return Unexpected(st.error());
+    }
     needles.push_back(std::move(*n));
   }
-  if (o.json) fmt::print("{}\n", needle_json(needles));
+  if (o.json) {
+    if (auto st = write_stdout(needle_json(needles) + "\n"); !st) return Unexpected(st.error());
+  }
   return 0;
 }
 
 constexpr AppletDoc k_doc{
     .exit_status =
         "0 every PATH was resolved\n66 a PATH does not exist\n77 a PATH cannot be "
-        "reached for lack of permission\n64 usage error",
+        "reached for lack of permission\n64 usage error\n74 write error on standard output",
 };
 
 }  // namespace ktstr::applet_needle

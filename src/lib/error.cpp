@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "escape.hpp"
+
 namespace ktstr {
 
 ExitCode exit_code_for_errno(int err, ExitCode otherwise) {
@@ -32,30 +34,9 @@ std::string Error::describe() const {
 }
 
 std::string quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    // A newline or escape sequence in a bad argument must not break the
-    // one-line error or drive the terminal.
-    if (u < 0x20 || u == 0x7F) {
-      static constexpr char k_hex[] = "0123456789abcdef";
-      if (c == '\n') {
-        out += "\\n";
-      } else if (c == '\t') {
-        out += "\\t";
-      } else {
-        out += "\\x";
-        out += k_hex[u >> 4];
-        out += k_hex[u & 0xF];
-      }
-    } else {
-      out += c;
-    }
-  }
-  out += '\'';
-  return out;
+  // A newline or escape sequence in a bad argument must not break the
+  // one-line error or drive the terminal.
+  return "'" + escape_untrusted(s) + "'";
 }
 
 }  // namespace ktstr

@@ -20,6 +20,7 @@ enum class ExitCode : int {
   unavailable = 69,  // EX_UNAVAILABLE: lock dir or file on a refused fs
   os_error = 71,     // EX_OSERR
   cant_create = 73,  // EX_CANTCREAT
+  io_error = 74,     // EX_IOERR: write error on standard output
   temp_fail = 75,    // EX_TEMPFAIL: acquire conflict / timeout
   no_perm = 77,      // EX_NOPERM
   config = 78,       // EX_CONFIG
@@ -62,7 +63,8 @@ inline Unexpected<Error> fail_errno(std::string what, int err,
   return Unexpected(sys_error(std::move(what), err, otherwise, std::move(remedy)));
 }
 
-// Single-quotes a path or value for a message.
+// Single-quotes a path or value for a message, escaped as escape_untrusted()
+// does (escape.hpp): no control character reaches the terminal.
 std::string quote(std::string_view s);
 
 }  // namespace ktstr

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -112,11 +111,15 @@ const std::string& HolderResolver::cmdline_of(std::int64_t pid) {
 }
 
 bool HolderResolver::fd_has_lock(std::int64_t pid, int fd, const LockKey& key,
-                                 std::int64_t locker_pid) {
+                                 const LockRecord& record) {
   auto text = read_small_file(fmt::format("{}/{}/fdinfo/{}", proc_root_, pid, fd));
   if (!text) return false;
+  // fdinfo prints the lock as /proc/locks does (fs/locks.c show_fd_locks ->
+  // lock_get_status): the same pid, the one that called flock().
   for (const auto& rec : parse_fdinfo_locks(*text)) {
-    if (!rec.waiter && rec.key == key && (locker_pid <= 0 || rec.pid == locker_pid)) return true;
+    if (!rec.waiter && rec.key == key && rec.pid == record.pid && rec.mode == record.mode) {
+      return true;
+    }
   }
   return false;
 }
@@ -138,12 +141,32 @@ void HolderResolver::add_orphan_owners(const Needle& target, const LockRecord& r
   for (std::int64_t pid : all_pids()) {
     const ProcFds& fds = fds_of(pid);
     for (const auto& f : fds.files) {
-      if (f.id == target.id && fd_has_lock(pid, f.fd, target.key, rec.pid)) {
+      if (f.id == target.id && fd_has_lock(pid, f.fd, target.key, rec)) {
         out.push_back(Holder{pid, rec.mode, false, true, cmdline_of(pid)});
         break;
       }
     }
   }
+}
+
+std::vector<Holder> HolderResolver::holders_by_fdinfo(const Needle& target) {
+  std::vector<Holder> out;
+  for (std::int64_t pid : all_pids()) {
+    for (const auto& f : fds_of(pid).files) {
+      if (f.id != target.id) continue;
+      auto text = read_small_file(fmt::format("{}/{}/fdinfo/{}", proc_root_, pid, f.fd));
+      if (!text) continue;
+      bool found = false;
+      for (const auto& rec : parse_fdinfo_locks(*text)) {
+        if (rec.waiter || rec.key != target.key) continue;
+        out.push_back(Holder{pid, rec.mode, false, true, cmdline_of(pid)});
+        found = true;
+        break;
+      }
+      if (found) break;
+    }
+  }
+  return out;
 }
 
 std::vector<Holder> HolderResolver::resolve(const Needle& target,
@@ -176,17 +199,15 @@ std::vector<Holder> HolderResolver::resolve_records(const Needle& target,
       }
       continue;
     }
-    // Where stat() and /proc/locks agree on the device, the key names this
-    // file alone, so the pid holding a lock on the key and having the file
-    // open settles it. Where they differ (btrfs subvolumes share a key) only
-    // the fdinfo "lock:" line of that very descriptor does. Skipping the
-    // fdinfo reads halves the system calls of `locks` on a busy host.
-    bool key_is_unique =
-        ::major(target.id.dev) == target.key.major && ::minor(target.id.dev) == target.key.minor;
+    // Only the fdinfo "lock:" line of a descriptor of this very file
+    // settles it. An open descriptor alone does not: on btrfs another
+    // subvolume's file shares the key, and the recorded pid may have exited
+    // and been reused by a process that merely has the file open (waiting
+    // for it, say) while the lock lives on in the locker's child.
     bool confirmed = false;
     for (; match != fds.files.end() && !confirmed;
          match = std::find_if(std::next(match), fds.files.end(), has_target)) {
-      confirmed = key_is_unique || fd_has_lock(rec->pid, match->fd, target.key, 0);
+      confirmed = fd_has_lock(rec->pid, match->fd, target.key, *rec);
     }
     if (confirmed) {
       holders.push_back(Holder{rec->pid, rec->mode, false, true, cmdline_of(rec->pid)});

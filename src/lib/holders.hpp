@@ -2,9 +2,11 @@
 //
 // /proc/locks alone misleads in two ways, both handled here:
 //  - btrfs subvolumes share one superblock device, so two different files can
-//    print the same MAJOR:MINOR:INODE. A candidate pid is confirmed by finding
-//    an fd in /proc/PID/fd that stat()s to the file's own (st_dev, st_ino) and
-//    whose /proc/PID/fdinfo carries a matching "lock:" line.
+//    print the same MAJOR:MINOR:INODE; and a recorded pid may have been
+//    reused by a process that merely has the file open. A candidate pid is
+//    named only when an fd in /proc/PID/fd stat()s to the file's own
+//    (st_dev, st_ino) and its /proc/PID/fdinfo carries the matching "lock:"
+//    line (same key, pid and mode), never for an open fd alone.
 //  - The pid is whoever called flock(); the lock belongs to the open file
 //    description, which outlives that process when it was inherited or passed
 //    (`exec 9>F; flock 9`). When the recorded pid no longer has the file, every
@@ -56,6 +58,12 @@ class HolderResolver {
   // Holders (then waiters) of `target`, given every /proc/locks record.
   std::vector<Holder> resolve(const Needle& target, const std::vector<LockRecord>& records);
 
+  // Every live process with a descriptor of `target` whose fdinfo carries a
+  // granted flock on it, found without /proc/locks: each fd's "lock:" lines
+  // come from the file's own lock list (fs/locks.c show_fd_locks), one
+  // consistent read. Costs a listing of every /proc/PID/fd (cached).
+  std::vector<Holder> holders_by_fdinfo(const Needle& target);
+
   // Same, when the caller already grouped the records by key.
   std::vector<Holder> resolve_records(const Needle& target,
                                       const std::vector<const LockRecord*>& for_key);
@@ -72,7 +80,8 @@ class HolderResolver {
 
   const ProcFds& fds_of(std::int64_t pid);
   const std::string& cmdline_of(std::int64_t pid);
-  bool fd_has_lock(std::int64_t pid, int fd, const LockKey& key, std::int64_t locker_pid);
+  // Whether /proc/PID/fdinfo/FD carries the lock `record` describes.
+  bool fd_has_lock(std::int64_t pid, int fd, const LockKey& key, const LockRecord& record);
   const std::vector<std::int64_t>& all_pids();
   void add_orphan_owners(const Needle& target, const LockRecord& rec, std::vector<Holder>& out);
 

@@ -13,28 +13,7 @@ namespace {
 constexpr int k_pretty = 2;
 
 void write_holder(JsonWriter& w, const Holder& h) {
-  w.begin_object();
-  w.key("pid").value(static_cast<std::int64_t>(h.pid));
-  w.key("cmdline").value(h.cmdline);
-  w.key("mode").value(lock_mode_name(h.mode));
-  w.key("confirmed").value(h.confirmed);
-  w.end_object();
-}
-
-// One row of `locks`: the id key and value are written by the caller.
-template <class WriteId>
-void write_lock_row(JsonWriter& w, const LockRow& row, WriteId write_id) {
-  w.begin_object();
-  write_id();
-  // A number on LLC and CPU rows, never null; cache rows have none (SPEC §4).
-  if (row.number) w.key("numa_node").value(row.numa_node);
-  w.key("lockfile").value(row.lockfile);
-  w.key("holders").begin_array();
-  for (const auto& h : row.holders)
-    write_holder(w, h);
-  w.end_array();
-  w.key("waiters").value(static_cast<std::uint64_t>(row.waiters));
-  w.end_object();
+  write_json_object(w, holder_fields(), h);
 }
 
 }  // namespace
@@ -104,22 +83,12 @@ std::string holders_json(const std::vector<HoldersReport>& reports) {
 std::string locks_json(const LocksSnapshot& snapshot, bool pretty) {
   JsonWriter w(pretty ? k_pretty : 0);
   w.begin_object();
-  w.key("llcs").begin_array();
-  for (const auto& r : snapshot.llcs) {
-    write_lock_row(w, r, [&] { w.key("llc_idx").value(*r.number); });
+  for (const auto& section : lock_sections()) {
+    w.key(section.json_key).begin_array();
+    for (const auto& row : snapshot.rows(section.kind))
+      write_json_object(w, section.fields, row);
+    w.end_array();
   }
-  w.end_array();
-  w.key("cpus").begin_array();
-  for (const auto& r : snapshot.cpus) {
-    write_lock_row(w, r, [&] { w.key("cpu").value(*r.number); });
-  }
-  w.end_array();
-  w.key("cache").begin_array();
-  for (const auto& r : snapshot.cache) {
-    write_lock_row(w, r, [&] { w.key("cache_key").value(r.cache_key); });
-  }
-  w.end_array();
-  w.key("run_dirs").begin_array().end_array();
   w.end_object();
   return w.str();
 }

@@ -7,16 +7,12 @@
 #include <vector>
 
 #include "fs_report.hpp"
+#include "holder_query.hpp"
 #include "holders.hpp"
 #include "lock_listing.hpp"
 #include "needle.hpp"
 
 namespace ktstr {
-
-struct HoldersReport {
-  Needle target;
-  std::vector<Holder> holders;  // holders first, then waiters
-};
 
 // [{"path", "needle", "major", "minor", "inode", "mount_point", "fstype",
 //   "stat_dev", "dev_differs"}]
@@ -25,12 +21,13 @@ std::string needle_json(const std::vector<Needle>& needles);
 // [{"path", "checked_path", "fstype", "magic", "safe", "reason"}]
 std::string fscheck_json(const std::vector<FsReport>& reports);
 
-// [{"path", "needle", "holders": [{"pid","mode","cmdline","confirmed"}],
-//   "waiters": [...]}]
+// [{"path", "needle", "holders": [HOLDER...], "waiters": [HOLDER...]}], a
+// HOLDER being an object of holder_fields() (pid, cmdline, mode, confirmed).
 std::string holders_json(const std::vector<HoldersReport>& reports);
 
-// {"llcs": [...], "cpus": [...], "cache": [...], "run_dirs": []}; pretty
-// (indented) for one-shot output, one compact line for --watch.
+// {"llcs": [...], "cpus": [...], "cache": [...], "run_dirs": [...]}, each row
+// an object of its section's fields (lock_sections()); pretty (indented) for
+// one-shot output, one compact line for --watch.
 std::string locks_json(const LocksSnapshot& snapshot, bool pretty);
 
 }  // namespace ktstr

@@ -409,3 +409,49 @@ check_fs() {
   ktstr_run 0 holders "$F"
   assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held +flock .*x…$"
 }
+
+# churn_flocks DIR N: two background processes that hold N/2 flocks each on
+# files in DIR and keep dropping and retaking 40 of them at a time, so
+# /proc/locks (more than two pages long) changes under every reader, and by
+# dozens of lines at once. Waits until all are held.
+churn_flocks() {
+  local dir=$1 n=$2 p
+  for p in 1 2; do
+    mkdir -p "$dir/$p"
+    perl -e 'use Fcntl qw(:flock); my ($dir, $n, $ready) = @ARGV; my @fh;
+      for my $i (0 .. $n - 1) {
+        open($fh[$i], ">>", "$dir/c$i") or die "open: $!"; flock($fh[$i], LOCK_EX) or die;
+      }
+      open(my $r, ">", $ready) or die; close($r);
+      for (;;) {
+        my @b = map { int(rand($n)) } 1 .. 40;
+        flock($fh[$_], LOCK_UN) for @b;
+        flock($fh[$_], LOCK_EX) for @b;
+      }' "$dir/$p" "$((n / 2))" "$BATS_TEST_TMPDIR/churn$p.ready" &
+  done
+  wait_until "the churn holds its locks" test -e "$BATS_TEST_TMPDIR/churn1.ready"
+  wait_until "the churn holds its locks" test -e "$BATS_TEST_TMPDIR/churn2.ready"
+}
+
+@test "under flock churn, a held lock is never reported not held" {
+  # The held lock is taken first, so the churn's locks are listed before it
+  # and move it across the page boundaries of /proc/locks reads.
+  hold_lock "$F"
+  churn_flocks "$BATS_TEST_TMPDIR/churn" 200
+  [ "$(wc -c </proc/locks)" -gt 8192 ]
+  local runs=0 wrong=0 rc end=$((SECONDS + 30))
+  while [ "$runs" -lt 2000 ] && [ "$SECONDS" -lt "$end" ]; do
+    rc=0
+    "$KTSTR" holders -q "$F" || rc=$?
+    [ "$rc" -eq 0 ] || wrong=$((wrong + 1))
+    runs=$((runs + 1))
+  done
+  echo "runs: $runs, wrong: $wrong" >&3
+  [ "$runs" -ge 200 ]
+  assert_equal "$wrong" 0
+  # And the answer "not held" still comes for a free file under the churn.
+  local free=$BATS_TEST_TMPDIR/free
+  touch "$free"
+  ktstr_run 1 holders "$free"
+  assert_output "not held"
+}
