@@ -124,7 +124,7 @@ normalise() {
       n = split($2, codes, ",")
       for (i = 1; i <= n; i++) { gsub(/ /, "", codes[i]); print codes[i] }
     }' "$README" | sort -u)
-  for code in 0 1 64 66 69 71 73 75 77 78 126 127 128+N 130; do
+  for code in 0 1 64 66 69 71 73 74 75 77 78 126 127 128+N 130; do
     grep -qxF "$code" <<<"$documented" || {
       echo "exit code $code missing from the README's table (it has: $(echo $documented))" >&2
       return 1
