@@ -30,6 +30,8 @@ struct Options {
   std::vector<unsigned> llcs;
   std::vector<std::string> cache_keys;
   std::vector<std::string> paths;
+  std::vector<std::string> sources;
+  std::vector<std::string> runs;
   bool shared = false;
   std::optional<Duration> timeout;
   bool nonblock = false;
@@ -57,6 +59,11 @@ void declare(OptionTable& t, Options& o) {
   t.value("--cache", "KEY", o.cache_keys, "lock the cache entry KEY")
       .with_hint(ValueHint::cache_key);
   t.value("--path", "FILE", o.paths, "lock FILE (created if missing)").with_hint(ValueHint::file);
+  t.value("--source", "DIR", o.sources,
+          "serialise builds in the kernel source tree DIR: EX on its source-tree lock")
+      .with_hint(ValueHint::directory);
+  t.value("--run", "KEY", o.runs, "lock the run dir KEY ({kernel}-{commit} for the harness)")
+      .with_hint(ValueHint::cache_key);
   t.flag_setting("-s,--shared", o.shared, true,
                  "take --llc, --cache and --path locks shared (LOCK_SH)");
   t.flag_setting("-x,--exclusive", o.shared, false,
@@ -83,7 +90,7 @@ void declare(OptionTable& t, Options& o) {
 // no "--" comes first, and `-c 'shell command'`. Returns the command to run.
 Result<std::vector<std::string>> command_and_bare_path(Options& o) {
   bool any_request = !o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.cache_keys.empty() ||
-                     !o.paths.empty();
+                     !o.paths.empty() || !o.sources.empty() || !o.runs.empty();
   std::vector<std::string> command = o.command;
   if (!any_request && !o.command_after_dashes && !command.empty()) {
     o.paths.push_back(command.front());
@@ -114,6 +121,8 @@ AcquireRequests requests_of(const Options& o, const Settings& s) {
   r.llcs = o.llcs;
   r.cache_keys = o.cache_keys;
   r.paths = o.paths;
+  r.sources = o.sources;
+  r.runs = o.runs;
   r.shared = o.shared;
   r.pin = s.pin && !o.no_pin;
   return r;
@@ -140,7 +149,8 @@ Duration effective_timeout(const Options& o, const Settings& s) {
   auto consider = [&](const Duration& d) {
     if (!wait || d.is_forever() || (!wait->is_forever() && *d.limit > *wait->limit)) wait = d;
   };
-  if (!o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.paths.empty()) {
+  if (!o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.paths.empty() || !o.sources.empty() ||
+      !o.runs.empty()) {
     consider(s.acquire_timeout);
   }
   if (!o.cache_keys.empty()) {

@@ -21,6 +21,10 @@ void declare_global_options(OptionTable& t, GlobalOptions& g) {
           "cache root whose .locks/ holds cache-entry locks "
           "(default: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr/kernels)")
       .with_hint(ValueHint::directory);
+  t.value("--runs-dir", "DIR", g.runs_dir,
+          "runs root whose .locks/ holds run-dir locks (default: $CARGO_TARGET_DIR/ktstr, "
+          "else target/ktstr)")
+      .with_hint(ValueHint::directory);
   t.value("--color", "WHEN", g.color, "colour output: auto, always or never (NO_COLOR is honoured)")
       .with_choices({"auto", "always", "never"});
   t.flag("-q,--quiet", g.quiet, "print nothing but errors");
@@ -36,7 +40,8 @@ Context::Context(std::string_view applet, GlobalOptions globals)
 
 Result<const Settings*> Context::settings() {
   if (!settings_) {
-    SettingsOverrides flags{globals_.config_file, globals_.lock_dir, globals_.cache_dir};
+    SettingsOverrides flags{globals_.config_file, globals_.lock_dir, globals_.cache_dir,
+                            globals_.runs_dir};
     auto loaded = load_settings(flags, process_env);
     if (!loaded) return Unexpected(loaded.error());
     settings_ = std::move(*loaded);

@@ -19,6 +19,7 @@ struct GlobalOptions {
   std::optional<std::string> config_file;
   std::optional<std::string> lock_dir;
   std::optional<std::string> cache_dir;
+  std::optional<std::string> runs_dir;
   std::string color = "auto";
   bool quiet = false;
   bool verbose = false;

@@ -60,7 +60,7 @@ Result<int> run(const Options& o, Context& ctx) {
   // Every frame is checked as it is written: a write error (exit 74) ends
   // --watch rather than drawing into a full disk or a closed pipe forever.
   auto frame = [&](bool pretty, std::string_view lead) -> Status {
-    auto snap = take_locks_snapshot(s.lock_dir, s.cache_dir, topo);
+    auto snap = take_locks_snapshot(s.lock_dir, s.cache_dir, s.runs_dir, topo);
     if (!snap) return Unexpected(snap.error());
     std::string out(lead);
     out += o.json ? locks_json(*snap, pretty) + "\n" : render_text(*snap, style);

@@ -13,7 +13,8 @@
 namespace ktstr {
 
 bool AcquireRequests::empty() const {
-  return cpus.empty() && !cpu_count && llcs.empty() && cache_keys.empty() && paths.empty();
+  return cpus.empty() && !cpu_count && llcs.empty() && cache_keys.empty() && paths.empty() &&
+         sources.empty() && runs.empty();
 }
 
 bool AcquireRequests::needs_topology() const {
@@ -113,6 +114,28 @@ Status plan_cache(Planner& p, const std::string& key) {
   return {};
 }
 
+// --source DIR: EX on {cache_root}/.locks/source-{crc32(realpath)}.lock, the
+// harness's lock serialising builds in one kernel tree.
+Status plan_source(Planner& p, const std::string& dir) {
+  auto root = p.settings.cache_root();
+  if (!root) return Unexpected(root.error());
+  auto path = source_lock_path(*root, dir);
+  if (!path) return Unexpected(path.error());
+  p.add({*path, LockMode::exclusive, LockKind::source, 0});
+  add_once(p.plan.ktstr_dirs, cache_locks_dir(*root));
+  return {};
+}
+
+// --run KEY: EX on {runs_root}/.locks/KEY.lock, as the harness takes it while
+// it writes a run's files.
+Status plan_run(Planner& p, const std::string& key) {
+  auto path = run_lock_path(p.settings.runs_dir, key);
+  if (!path) return Unexpected(path.error());
+  p.add({*path, LockMode::exclusive, LockKind::run, 0});
+  add_once(p.plan.ktstr_dirs, run_locks_dir(p.settings.runs_dir));
+  return {};
+}
+
 // --path FILE: the caller's file, in the caller's directory.
 Status plan_path(Planner& p, const std::string& path) {
   if (path.empty()) return fail(ExitCode::usage, "--path: an empty path names nothing");
@@ -175,7 +198,7 @@ Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings
                             const HostView& host) {
   if (req.empty()) {
     return fail(ExitCode::usage, "nothing to acquire",
-                "give --cpu, --cpus, --llc, --cache or --path");
+                "give --cpu, --cpus, --llc, --cache, --path, --source or --run");
   }
   Planner p{req, settings, host, {}};
   p.plan.pin = req.pin;
@@ -188,6 +211,8 @@ Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings
   if (st) st = plan_each(p, req.llcs, plan_llc);
   if (st) st = plan_each(p, req.cache_keys, plan_cache);
   if (st) st = plan_each(p, req.paths, plan_path);
+  if (st) st = plan_each(p, req.sources, plan_source);
+  if (st) st = plan_each(p, req.runs, plan_run);
   if (!st) return Unexpected(st.error());
   auto& cpus = p.plan.fixed_cpus;
   std::sort(cpus.begin(), cpus.end());

@@ -22,6 +22,8 @@ struct AcquireRequests {
   std::vector<unsigned> llcs;           // --llc
   std::vector<std::string> cache_keys;  // --cache
   std::vector<std::string> paths;       // --path
+  std::vector<std::string> sources;     // --source: kernel source trees
+  std::vector<std::string> runs;        // --run: run-dir keys
   bool shared = false;                  // --shared: LLC, cache and path locks SH
   bool pin = true;                      // run the command on the reserved CPUs
 

@@ -122,7 +122,7 @@ constexpr LockSection k_sections[] = {
     {"LLC locks:", "llcs", k_llc_fields, LockRowKind::llc},
     {"Per-CPU locks:", "cpus", k_cpu_fields, LockRowKind::cpu},
     {"Cache-entry locks:", "cache", k_cache_fields, LockRowKind::cache},
-    {"Run-dir locks:", "run_dirs", k_run_dir_fields, LockRowKind::run_dir, /*in_text=*/false},
+    {"Run-dir locks:", "run_dirs", k_run_dir_fields, LockRowKind::run_dir},
 };
 
 // ---- holder fields ----
@@ -222,7 +222,8 @@ std::span<const Field<Holder>> holder_fields() {
 }
 
 Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
-                                          const std::string& cache_root, const Topology* topology) {
+                                          const std::string& cache_root,
+                                          const std::string& runs_root, const Topology* topology) {
   auto query = HolderQuery::take();
   if (!query) return Unexpected(query.error());
 
@@ -255,14 +256,29 @@ Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
   });
   if (!st) return Unexpected(st.error());
 
+  std::string runs_dir = runs_root.empty() ? std::string() : run_locks_dir(runs_root);
+  st = scan_dir(runs_dir, *query, [&](std::string_view name) -> LockRow* {
+    auto key = parse_run_lock_name(name);
+    if (!key) return nullptr;
+    LockRow row;
+    row.kind = LockRowKind::run_dir;
+    row.key = std::string(*key);
+    row.lockfile = runs_dir + "/" + std::string(name);
+    snap.run_dirs.push_back(std::move(row));
+    return &snap.run_dirs.back();
+  });
+  if (!st) return Unexpected(st.error());
+
   drop_cleared(snap.llcs);
   drop_cleared(snap.cpus);
   drop_cleared(snap.cache);
+  drop_cleared(snap.run_dirs);
   auto by_number = [](const LockRow& a, const LockRow& b) { return a.number < b.number; };
   auto by_key = [](const LockRow& a, const LockRow& b) { return a.key < b.key; };
   std::sort(snap.llcs.begin(), snap.llcs.end(), by_number);
   std::sort(snap.cpus.begin(), snap.cpus.end(), by_number);
   std::sort(snap.cache.begin(), snap.cache.end(), by_key);
+  std::sort(snap.run_dirs.begin(), snap.run_dirs.end(), by_key);
   return snap;
 }
 

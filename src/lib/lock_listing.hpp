@@ -23,8 +23,8 @@ enum class LockRowKind { llc, cpu, cache, run_dir };
 
 struct LockRow {
   LockRowKind kind = LockRowKind::cpu;
-  unsigned number = 0;  // LLC index or CPU number (llc and cpu rows)
-  std::string key;      // cache key or run key (cache and run_dir rows)
+  unsigned number = 0;     // LLC index or CPU number (llc and cpu rows)
+  std::string key;         // cache key or run key (cache and run_dir rows)
   unsigned numa_node = 0;  // 0 without NUMA information, as the harness shows it
   std::string lockfile;
   std::vector<Holder> holders;  // holders only
@@ -35,7 +35,7 @@ struct LocksSnapshot {
   std::vector<LockRow> llcs;      // sorted by index
   std::vector<LockRow> cpus;      // sorted by CPU
   std::vector<LockRow> cache;     // sorted by key
-  std::vector<LockRow> run_dirs;  // sorted by key; no source yet: always empty
+  std::vector<LockRow> run_dirs;  // sorted by key
 
   [[nodiscard]] const std::vector<LockRow>& rows(LockRowKind kind) const;
 };
@@ -45,7 +45,8 @@ struct LocksSnapshot {
 // a CPU or LLC it does not know) they are 0.
 // A lock file shown free was free in every read of the query's /proc/locks.
 Result<LocksSnapshot> take_locks_snapshot(const std::string& lock_dir,
-                                          const std::string& cache_root, const Topology* topology);
+                                          const std::string& cache_root,
+                                          const std::string& runs_root, const Topology* topology);
 
 // A section of the listing: its rows' kind, text title, JSON key and fields.
 struct LockSection {

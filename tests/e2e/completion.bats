@@ -347,5 +347,5 @@ fake_sysfs() {
   run complete_zsh "ktstr --color "
   [ "$output" = "always auto never " ]
   run complete_zsh "ktstr holders --"
-  [ "$output" = "--cache-dir --color --config --help --json --lock-dir --quiet --verbose --version " ]
+  [ "$output" = "--cache-dir --color --config --help --json --lock-dir --quiet --runs-dir --verbose --version " ]
 }

@@ -20,6 +20,8 @@ EMPTY_TEXT='LLC locks:
 Per-CPU locks:
   (none)
 Cache-entry locks:
+  (none)
+Run-dir locks:
   (none)'
 EMPTY_JSON='{"llcs":[],"cpus":[],"cache":[],"run_dirs":[]}'
 
@@ -74,7 +76,7 @@ dir_state() {
   find "$1" -printf '%p %m %s %y\n' 2>/dev/null | sort
 }
 
-@test "empty: three sections of (none), exactly, and nothing on stderr" {
+@test "empty: four sections of (none), exactly, and nothing on stderr" {
   ktstr_run 0 locks
   assert_equal "$output" "$EMPTY_TEXT"
   assert_equal "$stderr" ""
@@ -353,7 +355,7 @@ dir_state() {
   assert_equal "$status" 0
   grep -q "^  4 .*ktstr-cpu-4.lock +-\$" -E "$out"
   # The first frame was the empty one; piped output never carries escapes.
-  [ "$(head -6 "$out")" = "$EMPTY_TEXT" ]
+  [ "$(head -8 "$out")" = "$EMPTY_TEXT" ]
   run ! grep -q $'\033' "$out"
 }
 
