@@ -314,7 +314,8 @@ Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globa
   Result<Exit> result = instance->run(ctx);
   // Flushed before any error line, so the two streams keep their order; a
   // write error (74) replaces the outcome.
-  int code = flush_stdout_or_report(who, result ? result->code : static_cast<int>(result.error().code));
+  int code =
+      flush_stdout_or_report(who, result ? result->code : static_cast<int>(result.error().code));
   if (result && code != result->code) *result = Exit(code);
   if (!result) {
     fmt::print(stderr, "{}\n", error_line(applet.name, result.error()));

@@ -3,7 +3,6 @@
 // orders and takes them without ever parsing a path back into a kind.
 #pragma once
 
-#include <compare>
 #include <string>
 
 #include "lock_mode.hpp"
@@ -25,7 +24,7 @@ struct LockSpec {
 
 // Kind, then number, then path.
 inline bool canonical_less(const LockSpec& a, const LockSpec& b) {
-  if (auto c = a.kind <=> b.kind; c != 0) return c < 0;
+  if (a.kind != b.kind) return a.kind < b.kind;
   if (a.number != b.number) return a.number < b.number;
   return a.path < b.path;
 }
