@@ -259,7 +259,11 @@ class ChildHolder {
 // test checks the backstop was not needed.
 class ReleaseWhenWaiting : public WaitObserver {
  public:
-  explicit ReleaseWhenWaiting(ChildHolder& holder) : holder_(holder) {
+  // Releases the holder at the `release_at`-th wait report: a test that needs
+  // the waiter to have reached a later stage of its wait (the --cpus queue
+  // is joined after the second report) waits for that report.
+  explicit ReleaseWhenWaiting(ChildHolder& holder, int release_at = 1)
+      : holder_(holder), release_at_(release_at) {
     backstop_ = std::thread([this] {
       std::unique_lock lock(mutex_);
       if (!cv_.wait_for(lock, 10s, [this] { return finished_; })) {
@@ -281,8 +285,7 @@ class ReleaseWhenWaiting : public WaitObserver {
 
   void waiting(const std::vector<BusyLock>& /*busy*/,
                std::chrono::nanoseconds /*waited*/) override {
-    ++waits;
-    holder_.release();
+    if (++waits >= release_at_) holder_.release();
   }
   void done() override { ++dones; }
 
@@ -303,6 +306,7 @@ class ReleaseWhenWaiting : public WaitObserver {
 
  private:
   ChildHolder& holder_;
+  int release_at_ = 1;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool finished_ = false;
@@ -431,11 +435,13 @@ TEST_F(DynamicCpusTest, AWaiterLeavesTheQueueOnlyWhenItsSpareIsClosed) {
   UniqueFd busy1 = hold(cpu(1), LockMode::exclusive);
   UniqueFd busy3 = hold(cpu(3), LockMode::exclusive);
   ChildHolder child(cpu(2));
-  ReleaseWhenWaiting observer(child);
+  // Released only once the waiter is queued: reports 1 (then it watches) and
+  // 2 (then it joins the queue) come first.
+  ReleaseWhenWaiting observer(child, 3);
   auto out = acquire_locks(cpus(1), observer.options(Duration::of(20s)));
   EXPECT_FALSE(observer.backstop_fired());
   EXPECT_TRUE(child.wait());
-  EXPECT_GE(observer.waits, 1);
+  EXPECT_GE(observer.waits, 3);
   ASSERT_TRUE(out.has_value()) << out.error().describe();
   ASSERT_TRUE(out->acquired);
   EXPECT_EQ(out->held.dynamic_cpus, std::vector<unsigned>{2});
