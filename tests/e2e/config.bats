@@ -251,12 +251,14 @@ still_waiting() {
 
 @test "timeouts.acquire: how long CPU, LLC and --path requests wait" {
   behaviour_setup
-  printf '[timeouts]\nacquire = "300ms"\n' >"$C"
+  # A wait long enough that a single attempt on a slow (sanitizer) build
+  # still ends well before it.
+  printf '[timeouts]\nacquire = "3s"\n' >"$C"
   harness_hold -x "$T/busy"
-  gives_up_within 250 5000 75 --config "$C" acquire --path "$T/busy" -- touch "$T/ran"
+  gives_up_within 2900 15000 75 --config "$C" acquire --path "$T/busy" -- touch "$T/ran"
   [ ! -e "$T/ran" ]
   # --timeout beats the file.
-  gives_up_within 0 250 75 --config "$C" acquire --timeout 0 --path "$T/busy" -- touch "$T/ran"
+  gives_up_within 0 2900 75 --config "$C" acquire --timeout 0 --path "$T/busy" -- touch "$T/ran"
   [ ! -e "$T/ran" ]
 }
 

