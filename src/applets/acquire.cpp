@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <ranges>
 
 #include "applets/applet.hpp"
 #include "lib/acquire_plan.hpp"
@@ -45,45 +46,45 @@ struct Options {
   bool command_after_dashes = false;
 };
 
-void declare(OptionTable& t, Options& o) {
-  t.value("--cpu", "LIST", o.cpus,
+void declare(OptionTable& t) {
+  t.value("--cpu", "LIST", &Options::cpus,
           "reserve these CPUs (e.g. 3 or 0-3,8): EX on each CPU lock, "
           "SH on its LLC lock")
       .with_hint(ValueHint::cpu_list);
-  t.value("--cpus", "N", o.cpu_count,
+  t.value("--cpus", "N", &Options::cpu_count,
           "reserve N free CPUs of those this process may run on, "
           "packed into the fewest LLCs")
       .with_range(1, 65536);
-  t.value("--llc", "LIST", o.llcs, "reserve whole LLCs by index: EX on each LLC lock")
+  t.value("--llc", "LIST", &Options::llcs, "reserve whole LLCs by index: EX on each LLC lock")
       .with_hint(ValueHint::llc_list);
-  t.value("--cache", "KEY", o.cache_keys, "lock the cache entry KEY")
-      .with_hint(ValueHint::cache_key);
-  t.value("--path", "FILE", o.paths, "lock FILE (created if missing)").with_hint(ValueHint::file);
-  t.value("--source", "DIR", o.sources,
+  t.value("--cache", "KEY", &Options::cache_keys, "lock the cache entry KEY");
+  t.value("--path", "FILE", &Options::paths, "lock FILE (created if missing)")
+      .with_hint(ValueHint::file);
+  t.value("--source", "DIR", &Options::sources,
           "serialise builds in the kernel source tree DIR: EX on its source-tree lock")
       .with_hint(ValueHint::directory);
-  t.value("--run", "KEY", o.runs, "lock the run dir KEY ({kernel}-{commit} for the harness)")
-      .with_hint(ValueHint::cache_key);
-  t.flag_setting("-s,--shared", o.shared, true,
+  t.value("--run", "KEY", &Options::runs,
+          "lock the run dir KEY ({kernel}-{commit} for the harness)");
+  t.flag_setting("-s,--shared", &Options::shared, true,
                  "take --llc, --cache and --path locks shared (LOCK_SH)");
-  t.flag_setting("-x,--exclusive", o.shared, false,
+  t.flag_setting("-x,--exclusive", &Options::shared, false,
                  "take them exclusive (LOCK_EX, the default); of -s and -x the last wins");
-  t.value("-w,--wait,--timeout", "DUR", o.timeout,
+  t.value("-w,--wait,--timeout", "DUR", &Options::timeout,
           "give up after DUR (250ms, 1.5s, 1h30m, inf; a bare number is seconds; 0 = one try)");
-  t.flag("-n,--nb,--nonblock", o.nonblock, "fail at once if any lock is busy (--timeout 0)")
+  t.flag("-n,--nb,--nonblock", &Options::nonblock, "fail at once if any lock is busy (--timeout 0)")
       .excluding("--timeout");
-  t.flag("--no-pin", o.no_pin, "do not pin COMMAND to the reserved CPUs");
-  t.flag("-F,--no-fork", o.no_fork, "exec COMMAND in place, handing it the lock fds");
-  t.flag("-o,--close", o.close, "accepted for flock(1) users: COMMAND never gets lock fds");
-  t.value("-c,--command", "CMD", o.shell_command, "run the shell command CMD with sh -c");
-  t.flag("--wait-descendants", o.wait_descendants,
+  t.flag("--no-pin", &Options::no_pin, "do not pin COMMAND to the reserved CPUs");
+  t.flag("-F,--no-fork", &Options::no_fork, "exec COMMAND in place, handing it the lock fds");
+  t.flag("-o,--close", &Options::close, "accepted for flock(1) users: COMMAND never gets lock fds");
+  t.value("-c,--command", "CMD", &Options::shell_command, "run the shell command CMD with sh -c");
+  t.flag("--wait-descendants", &Options::wait_descendants,
          "when COMMAND exits, keep the locks until the processes it left behind exit "
          "(default: end them, SIGTERM then SIGKILL after 1s)");
-  t.value("-E,--conflict-exit-code", "N", o.conflict_exit_code,
+  t.value("-E,--conflict-exit-code", "N", &Options::conflict_exit_code,
           "exit with N when the locks cannot be had in time (default 75)")
       .with_range(0, 255);
-  t.command(o.command, "the command to run while the locks are held")
-      .noting_dashes(o.command_after_dashes);
+  t.command(&Options::command, "the command to run while the locks are held")
+      .noting_dashes(&Options::command_after_dashes);
 }
 
 // flock(1)'s forms: `acquire FILE COMMAND...` when no request is given and
@@ -240,12 +241,7 @@ void report_conflict(const Conflict& c, const Options& o, Context& ctx) {
 }
 
 std::string joined_paths(const std::vector<HeldLock>& locks) {
-  std::string out;
-  for (const auto& l : locks) {
-    if (!out.empty()) out += ':';
-    out += l.path;
-  }
-  return out;
+  return fmt::format("{}", fmt::join(locks | std::views::transform(&HeldLock::path), ":"));
 }
 
 Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o, const Settings& s,
@@ -344,10 +340,10 @@ constexpr AppletDoc k_doc{
 }  // namespace ktstr::applet_acquire
 
 namespace ktstr {
-extern const Applet k_acquire_applet{
-    "acquire", "take CPU, LLC, cache-entry or file locks, then run a command",
-    "[REQUESTS...] [-s|-x] [-w DUR | -n] [-E N] [--no-pin] [-F] [--wait-descendants] "
-    "-- COMMAND [ARGS...] | FILE COMMAND... | FILE -c CMD",
-    &applet_acquire::k_doc,
-    &AppletOf<applet_acquire::Options, applet_acquire::declare, applet_acquire::run>::make};
+extern constinit const Applet k_acquire_applet =
+    make_applet<applet_acquire::Options, applet_acquire::declare, applet_acquire::run>(
+        "acquire", "take CPU, LLC, cache-entry or file locks, then run a command",
+        "[REQUESTS...] [-s|-x] [-w DUR | -n] [-E N] [--no-pin] [-F] [--wait-descendants] "
+        "-- COMMAND [ARGS...] | FILE COMMAND... | FILE -c CMD",
+        &applet_acquire::k_doc);
 }  // namespace ktstr

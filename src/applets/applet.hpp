@@ -1,9 +1,8 @@
 // The shape every applet has: a name, a one-line summary, its exit codes for
-// its man page, an options struct filled by declare(), and a run() that does no
-// parsing. registry.cpp lists them; cli.cpp parses and dispatches.
+// its man page, an option table naming members of its Options struct, and a
+// run() that does no parsing. registry.cpp lists them; cli.cpp parses and dispatches.
 #pragma once
 
-#include <memory>
 #include <span>
 #include <string_view>
 
@@ -20,39 +19,40 @@ struct AppletDoc {
   std::string_view exit_status;
 };
 
-class AppletInstance {
- public:
-  virtual ~AppletInstance() = default;
-  virtual void declare(OptionTable& table) = 0;
-  // How the run ends on success (e.g. holders: 1 = not held), or an error.
-  virtual Result<Exit> run(Context& ctx) = 0;
-};
-
 struct Applet {
   std::string_view name;
   std::string_view summary;
   std::string_view usage;  // after "ktstr NAME ": "[--json] PATH..."
   const AppletDoc* doc;
-  std::unique_ptr<AppletInstance> (*create)();
+  void (*declare)(OptionTable& table);  // the options, as data
+  OptionsObject (*make_options)();      // an Options struct holding the defaults
+  // How the run ends on success (e.g. holders: 1 = not held), or an error.
+  Result<Exit> (*run)(const OptionsObject& options, Context& ctx);
 };
 
-// Binds an applet's Options type and its two functions into an instance.
+namespace detail {
 // Run returns Result<int> (an exit code) or Result<Exit> (acquire, which may
 // end by the command's signal).
-template <class Options, void (*Declare)(OptionTable&, Options&), auto Run>
-class AppletOf final : public AppletInstance {
- public:
-  void declare(OptionTable& table) override { Declare(table, options_); }
-  Result<Exit> run(Context& ctx) override {
-    auto r = Run(options_, ctx);
-    if (!r) return Unexpected(r.error());
-    return Exit(*r);
-  }
-  static std::unique_ptr<AppletInstance> make() { return std::make_unique<AppletOf>(); }
+template <class Options, auto Run>
+Result<Exit> run_with(const OptionsObject& options, Context& ctx) {
+  auto r = Run(*static_cast<Options*>(options.as(typeid(Options))), ctx);
+  if (!r) return Unexpected(r.error());
+  return Exit(*r);
+}
+}  // namespace detail
 
- private:
-  Options options_;
-};
+// The one place an applet's Options type meets its table and its run().
+template <class Options, void (*Declare)(OptionTable&), auto Run>
+constexpr Applet make_applet(std::string_view name, std::string_view summary,
+                             std::string_view usage, const AppletDoc* doc) {
+  return Applet{name,
+                summary,
+                usage,
+                doc,
+                Declare,
+                &OptionsObject::make<Options>,
+                &detail::run_with<Options, Run>};
+}
 
 // The registry, sorted by name (checked by a unit test).
 std::span<const Applet* const> applets();

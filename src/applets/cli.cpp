@@ -29,8 +29,8 @@
 
 namespace ktstr {
 
-void declare_top_level_options(OptionTable& t, TopLevelOptions& o) {
-  t.flag("--list", o.list, "print the applet names, one a line");
+void declare_top_level_options(OptionTable& t) {
+  t.flag("--list", &TopLevelOptions::list, "print the applet names, one a line");
 }
 
 namespace {
@@ -63,88 +63,132 @@ unsigned parse_number(const OptionSpec& spec, const std::string& text) {
   return static_cast<unsigned>(*n);
 }
 
-CLI::Option* bind(CLI::App& app, const OptionSpec& spec) {
-  CLI::Option* opt = std::visit(
+// The list parser an option's hint names: "--llc 0-x" is a bad LLC list.
+auto list_parser(const OptionSpec& spec) {
+  return spec.hint == ValueHint::llc_list ? &parse_llc_list : &parse_cpu_list;
+}
+
+// Repeatable: "--cpu 1 --cpu 4-5" appends 1, 4 and 5.
+CLI::Option* add_list(CLI::App& app, const OptionSpec& spec, std::vector<unsigned>& target) {
+  auto parse = list_parser(spec);
+  return app
+      .add_option_function<std::vector<std::string>>(
+          spec.names,
+          [&target, &spec, parse](const std::vector<std::string>& values) {
+            for (const auto& v : values) {
+              auto items = parse(v);
+              if (!items) invalid(spec, items.error());
+              if (items->empty())
+                invalid(spec, Error{ExitCode::usage, "an empty list names nothing"});
+              target.insert(target.end(), items->begin(), items->end());
+            }
+          },
+          spec.help)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+// "--watch" alone sets `present` and leaves the value to its default;
+// "--watch 2s" sets both.
+CLI::Option* add_duration(CLI::App& app, const OptionSpec& spec, std::optional<Duration>& target,
+                          bool* present) {
+  return app.add_option_function<std::string>(
+      spec.names,
+      [&target, &spec, present](const std::string& v) {
+        if (present != nullptr) *present = true;
+        if (present != nullptr && v.empty()) return;
+        auto d = parse_duration(v);
+        if (!d) invalid(spec, d.error());
+        target = *d;
+      },
+      spec.help);
+}
+
+// Adds one option to `app`, its value stored in `object`.
+CLI::Option* add(CLI::App& app, const OptionSpec& spec, const OptionsObject& object) {
+  bool* present = spec.present ? &spec.present->in(object) : nullptr;
+  return std::visit(
       Overloaded{
-          [&](bool* t) { return app.add_flag(spec.names, *t, spec.help); },
-          [&](BoolSetter t) {
+          [&](BuiltIn) -> CLI::Option* { throw std::logic_error("a built-in option bound"); },
+          [&](const Member<bool>& m) { return app.add_flag(spec.names, m.in(object), spec.help); },
+          [&](const BoolSetter& t) {
             // Triggered as parsed, so of two setters the last one given wins.
+            bool* target = &t.target.in(object);
             return app
                 .add_flag_callback(
-                    spec.names, [t] { *t.target = t.value; }, spec.help)
+                    spec.names, [target, value = t.value] { *target = value; }, spec.help)
                 ->trigger_on_parse();
           },
-          [&](std::string* t) { return app.add_option(spec.names, *t, spec.help); },
-          [&](std::optional<std::string>* t) {
-            return app.add_option_function<std::string>(
-                spec.names, [t](const std::string& v) { *t = v; }, spec.help);
+          [&](const Member<std::string>& m) {
+            return app.add_option(spec.names, m.in(object), spec.help);
           },
-          [&](std::vector<std::string>* t) { return app.add_option(spec.names, *t, spec.help); },
-          [&](std::optional<Duration>* t) {
+          [&](const Member<std::optional<std::string>>& m) {
+            auto* target = &m.in(object);
+            return app.add_option_function<std::string>(
+                spec.names, [target](const std::string& v) { *target = v; }, spec.help);
+          },
+          [&](const Member<std::vector<std::string>>& m) {
+            return app.add_option(spec.names, m.in(object), spec.help);
+          },
+          [&](const Member<std::optional<Duration>>& m) {
+            return add_duration(app, spec, m.in(object), present);
+          },
+          [&](const Member<std::optional<unsigned>>& m) {
+            auto* target = &m.in(object);
             return app.add_option_function<std::string>(
                 spec.names,
-                [t, &spec](const std::string& v) {
-                  if (spec.present != nullptr) *spec.present = true;
-                  if (spec.present != nullptr && v.empty()) return;
-                  auto d = parse_duration(v);
-                  if (!d) invalid(spec, d.error());
-                  *t = *d;
-                },
+                [target, &spec](const std::string& v) { *target = parse_number(spec, v); },
                 spec.help);
           },
-          [&](std::optional<unsigned>* t) {
-            return app.add_option_function<std::string>(
-                spec.names, [t, &spec](const std::string& v) { *t = parse_number(spec, v); },
-                spec.help);
-          },
-          [&](std::vector<unsigned>* t) {
-            // Repeatable: "--cpu 1 --cpu 4-5" appends 1, 4 and 5.
-            return app
-                .add_option_function<std::vector<std::string>>(
-                    spec.names,
-                    [t, &spec](const std::vector<std::string>& values) {
-                      for (const auto& v : values) {
-                        auto cpus = parse_cpu_list(v);
-                        if (!cpus) invalid(spec, cpus.error());
-                        if (cpus->empty()) {
-                          invalid(spec, Error{ExitCode::usage, "an empty list names nothing"});
-                        }
-                        t->insert(t->end(), cpus->begin(), cpus->end());
-                      }
-                    },
-                    spec.help)
-                ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-          },
+          [&](const Member<std::vector<unsigned>>& m) { return add_list(app, spec, m.in(object)); },
       },
       spec.target);
+}
+
+CLI::Option* bind(CLI::App& app, const OptionSpec& spec, const OptionsObject& object) {
+  CLI::Option* opt = add(app, spec, object);
   if (!spec.value_name.empty()) opt->type_name(spec.value_name);
-  if (spec.required) opt->required();
   if (!spec.choices.empty()) opt->check(CLI::IsMember(spec.choices));
   if (spec.repeatable && !spec.positional) opt->allow_extra_args(false);
   // A repeated option: the last one wins, as in flock(1) and GNU tools.
   if (!spec.repeatable) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  if (spec.present != nullptr) opt->expected(0, 1);
+  if (spec.present) opt->expected(0, 1);
   return opt;
 }
 
-// Binds a whole table; returns the COMMAND positional, if the table has one.
-const OptionSpec* bind_table(CLI::App& app, const OptionTable& table, std::string_view group) {
+// A table bound to its object: the COMMAND positional, if the table has one
+// (prefix_command leaves it in remaining()), and the options that must be
+// given. Required-ness is checked after parsing, not by CLI11, so that an
+// unknown option is named before a missing PATH.
+struct BoundTable {
   const OptionSpec* command = nullptr;
+  std::vector<std::pair<const OptionSpec*, const CLI::Option*>> required;
+};
+
+BoundTable bind_table(CLI::App& app, const OptionTable& table, const OptionsObject& object,
+                      std::string_view group) {
+  BoundTable bound;
   for (const auto& spec : table.specs()) {
     if (spec.hint == ValueHint::command) {
-      command = &spec;  // collected from remaining(), see parse_applet
+      bound.command = &spec;
       continue;
     }
-    CLI::Option* opt = bind(app, spec);
+    CLI::Option* opt = bind(app, spec, object);
     if (!group.empty()) opt->group(std::string(group));
+    if (spec.required) bound.required.emplace_back(&spec, opt);
   }
   for (const auto& spec : table.specs()) {
     if (spec.excludes.empty()) continue;
-    CLI::Option* self = app.get_option(display_name(spec));
-    CLI::Option* other = app.get_option(spec.excludes);
-    self->excludes(other);
+    app.get_option(display_name(spec))->excludes(app.get_option(spec.excludes));
   }
-  return command;
+  return bound;
+}
+
+// "missing PATH" for the first required option not given.
+std::optional<std::string> missing_required(const BoundTable& bound) {
+  for (const auto& [spec, opt] : bound.required) {
+    if (opt->count() == 0) return fmt::format("missing {}", display_name(*spec));
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> reversed_args(int argc, char** argv) {
@@ -155,8 +199,7 @@ std::vector<std::string> reversed_args(int argc, char** argv) {
 }
 
 int usage_error(std::string_view who, std::string_view what) {
-  std::string_view hint_target = who == "ktstr" ? "ktstr" : who;
-  fmt::print(stderr, "{}: {}; try '{} --help'\n", who, what, hint_target);
+  fmt::print(stderr, "{}: {}; try '{} --help'\n", who, what, who);
   return static_cast<int>(ExitCode::usage);
 }
 
@@ -190,20 +233,6 @@ class UsageFormatter final : public CLI::Formatter {
  private:
   std::string usage_;
 };
-
-// The first argument before "--" that looks like an option `app` does not
-// have. CLI11 reports a missing PATH before an unknown option; the unknown
-// option is the more useful thing to name.
-std::optional<std::string> first_unknown_option(const CLI::App& app, int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg[0] != '-') continue;
-    std::string name(arg.starts_with("--") ? arg.substr(0, arg.find('=')) : arg.substr(0, 2));
-    if (app.get_option_no_throw(name) == nullptr) return std::string(arg);
-  }
-  return std::nullopt;
-}
 
 // "unknown option '--jsn'; did you mean '--json'?"
 std::string unknown_option(const CLI::App& app, std::string_view arg) {
@@ -250,11 +279,6 @@ std::string plain_words(const CLI::App& app, const CLI::ParseError& e) {
       return fmt::format("{} needs a value", what.substr(0, colon));
     }
   }
-  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
-    if (what.ends_with(" is required")) {
-      return fmt::format("missing {}", what.substr(0, what.size() - 12));
-    }
-  }
   return lowercase_first(std::string(what));
 }
 
@@ -269,51 +293,41 @@ std::optional<int> parse_args(CLI::App& app, std::string_view who, int argc, cha
   } catch (const CLI::CallForVersion&) {
     (void)write_stdout(fmt::format("ktstr {}\n", k_version));
     return 0;
-  } catch (const CLI::RequiredError& e) {
-    if (auto unknown = first_unknown_option(app, argc, argv)) {
-      return usage_error(who, unknown_option(app, *unknown));
-    }
-    return usage_error(who, plain_words(app, e));
   } catch (const CLI::ParseError& e) {
     return usage_error(who, plain_words(app, e));
   }
   return std::nullopt;
 }
 
-Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
-  std::string who = fmt::format("ktstr {}", applet.name);
-  CLI::App app{std::string(applet.summary), who};
-  app.set_version_flag("--version", std::string(k_version));
-  app.formatter(std::make_shared<UsageFormatter>(fmt::format("{} {}", who, applet.usage)));
-  auto instance = applet.create();
-  OptionTable table;
-  instance->declare(table);
-  const OptionSpec* command = bind_table(app, table, "");
-  OptionTable global_table;
-  declare_global_options(global_table, globals);
-  bind_table(app, global_table, "Global options");
-  if (command != nullptr) app.prefix_command();
+// The words prefix_command left after the options: a COMMAND, or for bare
+// ktstr an applet and its arguments.
+struct Rest {
+  std::vector<std::string> words;
+  bool after_dashes = false;         // "--" came first (and is dropped)
+  std::optional<std::string> error;  // an unknown option where the words begin
+};
 
-  if (auto ended = parse_args(app, who, argc, argv)) return flush_stdout_or_report(who, *ended);
-  if (command != nullptr) {
-    auto rest = app.remaining();
-    // prefix_command stops at the first argument it does not know: an
-    // unknown option before "--" must be an error, not the command.
-    if (!rest.empty() && rest.front().starts_with('-') && rest.front() != "--") {
-      return usage_error(who, unknown_option(app, rest.front()));
-    }
-    if (!rest.empty() && rest.front() == "--") {
-      rest.erase(rest.begin());
-      if (command->after_dashes != nullptr) *command->after_dashes = true;
-    }
-    // An empty COMMAND is the applet's to judge (acquire -c needs none).
-    *std::get<std::vector<std::string>*>(command->target) = std::move(rest);
+// prefix_command stops at the first argument it does not know: an unknown
+// option before "--" is an error, not the command.
+Rest rest_of(const CLI::App& app) {
+  Rest rest{app.remaining()};
+  if (rest.words.empty()) return rest;
+  if (rest.words.front() == "--") {
+    rest.words.erase(rest.words.begin());
+    rest.after_dashes = true;
+  } else if (rest.words.front().starts_with('-')) {
+    rest.error = unknown_option(app, rest.words.front());
   }
+  return rest;
+}
 
-  Context ctx(applet.name, globals);
-  Result<Exit> result = instance->run(ctx);
-  // Flushed before any error line, so the two streams keep their order; a
-  // write error (74) replaces the outcome.
+// Runs the applet and turns its outcome into the process's: stdout flushed
+// before any error line, so the two streams keep their order; a write error
+// (74) replaces the outcome.
+Exit finish(const Applet& applet, const OptionsObject& options, GlobalOptions globals) {
+  std::string who = fmt::format("ktstr {}", applet.name);
+  Context ctx(applet.name, std::move(globals));
+  Result<Exit> result = applet.run(options, ctx);
   int code =
       flush_stdout_or_report(who, result ? result->code : static_cast<int>(result.error().code));
   if (result && code != result->code) *result = Exit(code);
@@ -326,13 +340,35 @@ Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globa
   return std::max(result->code, ctx.reported_exit_code());
 }
 
-std::string_view basename_of(std::string_view path) {
-  auto slash = path.find_last_of('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+Exit run_applet(const Applet& applet, int argc, char** argv, GlobalOptions globals) {
+  std::string who = fmt::format("ktstr {}", applet.name);
+  CLI::App app{std::string(applet.summary), who};
+  app.set_version_flag("--version", std::string(k_version));
+  app.formatter(std::make_shared<UsageFormatter>(fmt::format("{} {}", who, applet.usage)));
+  OptionsObject options = applet.make_options();
+  OptionTable table;
+  applet.declare(table);
+  BoundTable bound = bind_table(app, table, options, "");
+  OptionTable global_table;
+  declare_global_options(global_table);
+  bind_table(app, global_table, OptionsObject::borrow(globals), "Global options");
+  if (bound.command != nullptr) app.prefix_command();
+
+  if (auto ended = parse_args(app, who, argc, argv)) return flush_stdout_or_report(who, *ended);
+  if (bound.command != nullptr) {
+    Rest rest = rest_of(app);
+    if (rest.error) return usage_error(who, *rest.error);
+    if (bound.command->after_dashes) bound.command->after_dashes->in(options) = rest.after_dashes;
+    // An empty COMMAND is the applet's to judge (acquire -c needs none).
+    std::get<Member<std::vector<std::string>>>(bound.command->target).in(options) =
+        std::move(rest.words);
+  }
+  if (auto missing = missing_required(bound)) return usage_error(who, *missing);
+  return finish(applet, options, std::move(globals));
 }
 
 const Applet* applet_for_program_name(std::string_view program) {
-  std::string_view base = basename_of(program);
+  std::string_view base = base_name(program);
   if (base.starts_with("ktstr-")) base.remove_prefix(6);
   return find_applet(base);
 }
@@ -340,7 +376,7 @@ const Applet* applet_for_program_name(std::string_view program) {
 // `--generate llc-indices`: the host's LLC indices, one a line, for the
 // shell completions of --llc at TAB time.
 int print_llc_indices() {
-  auto topology = read_topology(sysfs_root_from_env());
+  auto topology = read_topology(sysfs_root_from_env().path);
   if (!topology) {
     fmt::print(stderr, "ktstr: {}\n", topology.error().describe());
     return static_cast<int>(topology.error().code);
@@ -363,15 +399,15 @@ Exit top_level(int argc, char** argv) {
   app.set_version_flag("--version", std::string(k_version));
   TopLevelOptions top;
   OptionTable top_table;
-  declare_top_level_options(top_table, top);
-  bind_table(app, top_table, "");
+  declare_top_level_options(top_table);
+  bind_table(app, top_table, OptionsObject::borrow(top), "");
   std::string generate;
   app.add_option("--generate", generate, "write generated docs (man, bash, zsh, fish)")
       ->group("");  // hidden: used by the build and by the shell completions
   GlobalOptions globals;
   OptionTable global_table;
-  declare_global_options(global_table, globals);
-  bind_table(app, global_table, "Global options");
+  declare_global_options(global_table);
+  bind_table(app, global_table, OptionsObject::borrow(globals), "Global options");
   std::string footer = "Applets:\n";
   for (const Applet* a : applets())
     footer += fmt::format("  {:<10}{}\n", a->name, a->summary);
@@ -386,14 +422,12 @@ Exit top_level(int argc, char** argv) {
       (void)write_stdout(fmt::format("{}\n", a->name));
     return flush_stdout_or_report("ktstr", 0);
   }
-  auto rest = app.remaining();
   if (generate == "llc-indices") return print_llc_indices();
-  if (!generate.empty()) return generate_docs(generate, std::string(k_version), rest);
-  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  if (!generate.empty()) return generate_docs(generate, std::string(k_version), app.remaining());
+  Rest tail = rest_of(app);
+  if (tail.error) return usage_error("ktstr", *tail.error);
+  auto& rest = tail.words;
   if (rest.empty()) return usage_error("ktstr", "no applet given (see 'ktstr --list')");
-  if (rest.front().starts_with('-')) {
-    return usage_error("ktstr", fmt::format("unknown option {}", quote(rest.front())));
-  }
   const Applet* applet = find_applet(rest.front());
   if (applet == nullptr) {
     std::vector<std::string_view> names;

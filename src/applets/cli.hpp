@@ -15,7 +15,7 @@ inline constexpr std::string_view k_ktstr_summary =
 struct TopLevelOptions {
   bool list = false;
 };
-void declare_top_level_options(OptionTable& table, TopLevelOptions& options);
+void declare_top_level_options(OptionTable& table);
 
 // Dispatches on argv[0] (multi-call) or the first argument, parses options,
 // runs the applet and turns its result into an exit code (SPEC §5). The only

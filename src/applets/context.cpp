@@ -8,27 +8,28 @@
 
 namespace ktstr {
 
-void declare_global_options(OptionTable& t, GlobalOptions& g) {
-  t.value("--config", "FILE", g.config_file,
+void declare_global_options(OptionTable& t) {
+  t.value("--config", "FILE", &GlobalOptions::config_file,
           "read settings from FILE (default: $KTSTR_CONFIG, "
           "$XDG_CONFIG_HOME/ktstr/ktstr.toml, /etc/ktstr/ktstr.toml)")
       .with_hint(ValueHint::file);
-  t.value("--lock-dir", "DIR", g.lock_dir,
+  t.value("--lock-dir", "DIR", &GlobalOptions::lock_dir,
           "where CPU and LLC lock files live (default: "
           "$KTSTR_LOCK_DIR, else /tmp)")
       .with_hint(ValueHint::directory);
-  t.value("--cache-dir", "DIR", g.cache_dir,
+  t.value("--cache-dir", "DIR", &GlobalOptions::cache_dir,
           "cache root whose .locks/ holds cache-entry locks "
           "(default: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr/kernels)")
       .with_hint(ValueHint::directory);
-  t.value("--runs-dir", "DIR", g.runs_dir,
+  t.value("--runs-dir", "DIR", &GlobalOptions::runs_dir,
           "runs root whose .locks/ holds run-dir locks (default: $CARGO_TARGET_DIR/ktstr, "
           "else target/ktstr)")
       .with_hint(ValueHint::directory);
-  t.value("--color", "WHEN", g.color, "colour output: auto, always or never (NO_COLOR is honoured)")
+  t.value("--color", "WHEN", &GlobalOptions::color,
+          "colour output: auto, always or never (NO_COLOR is honoured)")
       .with_choices({"auto", "always", "never"});
-  t.flag("-q,--quiet", g.quiet, "print nothing but errors");
-  t.flag("-v,--verbose", g.verbose, "say more about what is done");
+  t.flag("-q,--quiet", &GlobalOptions::quiet, "print nothing but errors");
+  t.flag("-v,--verbose", &GlobalOptions::verbose, "say more about what is done");
 }
 
 std::string error_line(std::string_view applet, const Error& error) {

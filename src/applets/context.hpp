@@ -13,8 +13,6 @@
 
 namespace ktstr {
 
-enum class ColorMode { auto_detect, always, never };
-
 struct GlobalOptions {
   std::optional<std::string> config_file;
   std::optional<std::string> lock_dir;
@@ -26,7 +24,7 @@ struct GlobalOptions {
 };
 
 // The options every applet accepts, and ktstr itself before the applet name.
-void declare_global_options(OptionTable& table, GlobalOptions& globals);
+void declare_global_options(OptionTable& table);
 
 // "ktstr APPLET: what: strerror; remedy" (no newline). The single formatter
 // of error lines, used for fatal errors and for reported ones alike.

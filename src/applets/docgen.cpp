@@ -21,45 +21,38 @@ void begin_block(Out out, std::string_view name) {
 std::vector<AppletTable> applet_tables() {
   std::vector<AppletTable> all;
   for (const Applet* a : applets()) {
-    AppletTable t{a, a->create(), {}};
-    t.instance->declare(t.table);
+    AppletTable t{a, {}};
+    a->declare(t.table);
     all.push_back(std::move(t));
   }
   return all;
 }
 
 OptionTable global_options() {
-  static GlobalOptions unused;
   OptionTable t;
-  declare_global_options(t, unused);
+  declare_global_options(t);
   return t;
 }
 
-// CLI11's built-in options; documented, not declared, since CLI11 adds them.
+// The parser's own options; documented, not declared, since CLI11 adds them.
 OptionTable standard_options() {
-  static bool unused = false;
   OptionTable t;
-  t.flag("-h,--help", unused, "print the help and exit");
-  t.flag("--version", unused, "print the version and exit");
+  t.built_in("-h,--help", "print the help and exit");
+  t.built_in("--version", "print the version and exit");
   return t;
 }
 
 OptionTable top_level_options() {
-  static TopLevelOptions unused;
   OptionTable t;
-  declare_top_level_options(t, unused);
+  declare_top_level_options(t);
   return t;
 }
 
-std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  for (std::size_t end = text.find(sep); end != std::string_view::npos;
-       start = end + 1, end = text.find(sep, start)) {
-    parts.push_back(text.substr(start, end - start));
-  }
-  parts.push_back(text.substr(start));
-  return parts;
+std::string applet_names(const std::vector<AppletTable>& all) {
+  std::vector<std::string_view> names;
+  for (const auto& t : all)
+    names.push_back(t.applet->name);
+  return fmt::format("{}", fmt::join(names, " "));
 }
 
 std::vector<std::string_view> option_names(const OptionSpec& spec) {
@@ -75,7 +68,7 @@ bool takes_value(const OptionSpec& spec) {
 }
 
 bool requires_value(const OptionSpec& spec) {
-  return takes_value(spec) && spec.present == nullptr;
+  return takes_value(spec) && !spec.present.has_value();
 }
 
 std::string_view value_kind(const OptionSpec& spec) {

@@ -7,13 +7,13 @@
 #pragma once
 
 #include <iterator>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "applets/applet.hpp"
 #include "applets/options.hpp"
+#include "lib/text.hpp"
 
 namespace ktstr {
 
@@ -36,10 +36,9 @@ using Out = std::back_insert_iterator<std::string>;
 // Starts the block that replaces "@KTSTR_GENERATED NAME@" in the source.
 void begin_block(Out out, std::string_view name);
 
-// An applet with its option table (the instance owns what the table points to).
+// An applet with its option table.
 struct AppletTable {
   const Applet* applet;
-  std::unique_ptr<AppletInstance> instance;
   OptionTable table;
 };
 std::vector<AppletTable> applet_tables();
@@ -47,8 +46,8 @@ OptionTable global_options();     // every applet's, and ktstr's before the appl
 OptionTable standard_options();   // --help, --version: added by CLI11, not declared
 OptionTable top_level_options();  // bare ktstr only (--list)
 
-// "a,b,,c" split at `sep` -> {"a", "b", "", "c"}
-std::vector<std::string_view> split(std::string_view text, char sep);
+// "acquire fscheck ...": the applets' names, space-separated.
+std::string applet_names(const std::vector<AppletTable>& all);
 
 // "-n,--nonblock" -> {"-n", "--nonblock"}
 std::vector<std::string_view> option_names(const OptionSpec& spec);

@@ -42,10 +42,7 @@ std::string bash_data() {
   std::string s;
   Out out{s};
   begin_block(out, "data");
-  std::vector<std::string_view> names;
-  for (const auto& t : all)
-    names.push_back(t.applet->name);
-  fmt::format_to(out, "_ktstr_applets=({})\n", fmt::join(names, " "));
+  fmt::format_to(out, "_ktstr_applets=({})\n", applet_names(all));
   fmt::format_to(out, "_ktstr_top_options={}\n", shell_quote(names_of(top_level_options())));
   fmt::format_to(out, "_ktstr_global_options={}\n",
                  shell_quote(names_of(global_options()) + " " + names_of(standard_options())));

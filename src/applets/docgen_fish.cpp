@@ -13,7 +13,7 @@ namespace {
 std::string_view fish_kind(const OptionSpec& spec) {
   if (!takes_value(spec)) return "flag";
   std::string_view kind = value_kind(spec);
-  return kind == "text" && spec.present != nullptr ? "optional" : kind;
+  return kind == "text" && spec.present.has_value() ? "optional" : kind;
 }
 
 // `owner`: the applet, @global or @top (bare ktstr only).
@@ -38,10 +38,7 @@ std::string fish_data() {
   std::string s;
   Out out{s};
   begin_block(out, "data");
-  std::vector<std::string_view> names;
-  for (const auto& t : all)
-    names.push_back(t.applet->name);
-  fmt::format_to(out, "set -g __ktstr_applets {}\n", fmt::join(names, " "));
+  fmt::format_to(out, "set -g __ktstr_applets {}\n", applet_names(all));
   for (const auto& t : all)
     fmt::format_to(out, "__ktstr_applet {} {}\n", t.applet->name, shell_quote(t.applet->summary));
   options(out, "@top", top_level_options());

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <span>
+#include <stdexcept>
+#include <utility>
 
 #include "applets/cli.hpp"
 #include "applets/docgen.hpp"
@@ -29,14 +31,29 @@ constexpr std::string_view k_ktstr_exit_status =
     "127 acquire: COMMAND not found; ktstr: unknown applet name\n"
     "128+N acquire: COMMAND died of signal N";
 
-// Which applets a fact applies to: space-separated names; ktstr(1) lists all.
+// The pages a fact appears on, besides ktstr(1), which lists them all.
+enum Page : unsigned {
+  acquire = 1U << 0,
+  fscheck = 1U << 1,
+  holders = 1U << 2,
+  locks = 1U << 3,
+  needle = 1U << 4,
+  toml = 1U << 5,  // ktstr.toml(5)
+};
+
+constexpr std::pair<std::string_view, Page> k_pages[] = {
+    {"acquire", acquire}, {"fscheck", fscheck}, {"holders", holders},
+    {"locks", locks},     {"needle", needle},   {"toml", toml},
+};
+
 struct Fact {
   std::string_view tag;  // "{X}" in a FILES tag is set in italics
-  std::string_view applets;
+  unsigned pages;        // Page bits
   std::string_view text;
 };
 
-constexpr std::string_view k_settings_users = "acquire fscheck locks toml";
+// The pages of what reads the settings (SPEC §2).
+constexpr unsigned k_settings_users = acquire | fscheck | locks | toml;
 
 constexpr Fact k_environment[] = {
     {"KTSTR_LOCK_DIR", k_settings_users,
@@ -51,52 +68,55 @@ constexpr Fact k_environment[] = {
     {"XDG_CONFIG_HOME", k_settings_users,
      "The config file is looked for as $XDG_CONFIG_HOME/ktstr/ktstr.toml "
      "(default: ~/.config/ktstr/ktstr.toml)."},
-    {"XDG_CACHE_HOME", "acquire fscheck locks",
+    {"XDG_CACHE_HOME", acquire | fscheck | locks,
      "The default cache root is $XDG_CACHE_HOME/ktstr/kernels "
      "(default: ~/.cache/ktstr/kernels)."},
-    {"KTSTR_SYSFS_ROOT", "acquire locks",
+    {"KTSTR_SYSFS_ROOT", acquire | locks,
      "Read the CPU topology from this directory instead of /sys; for tests."},
-    {"NO_COLOR", "locks", "When set and not empty, output is not coloured unless --color always."},
-    {"KTSTR_CPUS", "acquire",
+    {"NO_COLOR", locks, "When set and not empty, output is not coloured unless --color always."},
+    {"KTSTR_CPUS", acquire,
      "Set in COMMAND's environment when CPUs were reserved: their list, as in 2-3,6."},
-    {"KTSTR_LOCKS", "acquire",
-     "Set in COMMAND's environment: the lock files held, colon-separated."},
+    {"KTSTR_LOCKS", acquire, "Set in COMMAND's environment: the lock files held, colon-separated."},
 };
 
 constexpr Fact k_files[] = {
-    {"{lock_dir}/ktstr-cpu-{N}.lock", "acquire locks",
+    {"{lock_dir}/ktstr-cpu-{N}.lock", acquire | locks,
      "The lock of CPU N: LOCK_EX while the CPU is reserved."},
-    {"{lock_dir}/ktstr-llc-{N}.lock", "acquire locks",
+    {"{lock_dir}/ktstr-llc-{N}.lock", acquire | locks,
      "The lock of the Nth last-level cache, counted in the order of the sysfs cache ids: "
      "LOCK_SH while some of its CPUs are reserved, LOCK_EX while the whole LLC is."},
-    {"{cache_root}/.locks/{KEY}.lock", "acquire locks", "The lock of cache entry KEY."},
-    {"{lock_dir}/ktstr-cpus-queue.lock", "acquire",
+    {"{cache_root}/.locks/{KEY}.lock", acquire | locks, "The lock of cache entry KEY."},
+    {"{lock_dir}/ktstr-cpus-queue.lock", acquire,
      "Where acquire --cpus waiters short of CPUs line up: the head of the queue holds it "
      "LOCK_EX and alone probes the CPU locks, until its command has started. Not a "
      "reservation; locks does not list it."},
-    {"{lock_dir}", "fscheck", "Checked when no PATH is given."},
-    {"{cache_root}/.locks", "fscheck", "Checked when no PATH is given."},
+    {"{lock_dir}", fscheck, "Checked when no PATH is given."},
+    {"{cache_root}/.locks", fscheck, "Checked when no PATH is given."},
     {"$XDG_CONFIG_HOME/ktstr/ktstr.toml", k_settings_users,
      "The per-user config file (~/.config/ktstr/ktstr.toml when XDG_CONFIG_HOME is unset)."},
     {"/etc/ktstr/ktstr.toml", k_settings_users,
      "The host-wide config file, read when there is no per-user one."},
-    {"/proc/locks", "acquire holders locks", "The kernel's list of file locks."},
-    {"/proc/self/mountinfo", "holders locks needle",
+    {"/proc/locks", acquire | holders | locks, "The kernel's list of file locks."},
+    {"/proc/self/mountinfo", holders | locks | needle,
      "Where the device numbers of /proc/locks come from."},
-    {"/proc/{PID}/fdinfo", "holders locks", "Which open files of a process carry which lock."},
+    {"/proc/{PID}/fdinfo", holders | locks, "Which open files of a process carry which lock."},
 };
 
-bool applies(std::string_view applets, std::string_view page) {
+// A page with no entry in k_pages is a bug in this file, not a page
+// without facts: the build stops.
+bool applies(unsigned pages, std::string_view page) {
   if (page.empty()) return true;  // ktstr(1): everything
-  auto words = split(applets, ' ');
-  return std::find(words.begin(), words.end(), page) != words.end();
+  for (const auto& [name, bit] : k_pages) {
+    if (name == page) return (pages & bit) != 0;
+  }
+  throw std::logic_error(fmt::format("docgen: no page bit for {}", page));
 }
 
 void facts(Out out, std::string_view title, std::span<const Fact> list, std::string_view page,
            bool files) {
   bool any = false;
   for (const Fact& f : list) {
-    if (!applies(f.applets, page)) continue;
+    if (!applies(f.pages, page)) continue;
     if (!any) fmt::format_to(out, ".SH {}\n", title);
     any = true;
     fmt::format_to(out, ".TP\n{}{}",

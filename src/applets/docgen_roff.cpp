@@ -152,14 +152,13 @@ std::string option_tag(const OptionSpec& spec) {
     return fmt::format("\\fI{}\\fR{}", escape(spec.value_name, true),
                        spec.repeatable ? "\\&..." : "");
   }
-  std::string tag;
-  for (std::string_view name : option_names(spec)) {
-    if (!tag.empty()) tag += ", ";
-    tag += fmt::format("\\fB{}\\fR", escape(name, true));
-  }
+  std::vector<std::string> names;
+  for (std::string_view name : option_names(spec))
+    names.push_back(fmt::format("\\fB{}\\fR", escape(name, true)));
+  std::string tag = fmt::format("{}", fmt::join(names, ", "));
   if (!spec.value_name.empty()) {
-    tag += spec.present != nullptr ? fmt::format(" [\\fI{}\\fR]", escape(spec.value_name, true))
-                                   : fmt::format(" \\fI{}\\fR", escape(spec.value_name, true));
+    tag += spec.present.has_value() ? fmt::format(" [\\fI{}\\fR]", escape(spec.value_name, true))
+                                    : fmt::format(" \\fI{}\\fR", escape(spec.value_name, true));
   }
   return tag;
 }
@@ -176,7 +175,7 @@ void option_entries(Out out, const OptionTable& table) {
     if (spec.min != 0 || spec.max != UINT32_MAX) {
       text += fmt::format(" {} is from {} to {}.", spec.value_name, spec.min, spec.max);
     }
-    if (spec.present != nullptr) text += fmt::format(" {} may be left out.", spec.value_name);
+    if (spec.present.has_value()) text += fmt::format(" {} may be left out.", spec.value_name);
     if (spec.positional) {
       if (spec.hint == ValueHint::command) {
         text += " It follows the options, after an optional --.";

@@ -53,7 +53,7 @@ std::string spec_of(const OptionSpec& spec, const OptionTable& table, bool ends_
   if (spec.repeatable) prefix += '*';
   std::string value;
   if (takes_value(spec)) {
-    value = fmt::format("{}{}:{}", spec.present != nullptr ? "::" : ":",
+    value = fmt::format("{}{}:{}", spec.present.has_value() ? "::" : ":",
                         escape_help(spec.value_name), action(spec));
   }
   std::string rest = fmt::format("[{}]{}", escape_help(spec.help), value);

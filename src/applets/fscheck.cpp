@@ -18,9 +18,9 @@ struct Options {
   std::vector<std::string> paths;
 };
 
-void declare(OptionTable& t, Options& o) {
-  t.flag("--json", o.json, "print the verdicts as a JSON array");
-  t.positional("PATH", o.paths, "paths to check (default: the lock dir and the cache dir)")
+void declare(OptionTable& t) {
+  t.flag("--json", &Options::json, "print the verdicts as a JSON array");
+  t.positional("PATH", &Options::paths, "paths to check (default: the lock dir and the cache dir)")
       .with_hint(ValueHint::file);
 }
 
@@ -36,10 +36,10 @@ Result<FsReport> check(const std::string& path, bool must_exist,
   }
   if (!probe) return Unexpected(probe.error());
   FsReport r{path, probe->checked_path, std::string(probe->verdict.name), probe->verdict};
-  // The type name from the mount the path is really on (derive_needle knows
-  // when a mount is hidden by a later one on an ancestor); the magic's name
-  // when that cannot be had.
-  if (auto n = derive_needle(r.checked_path, mounts)) r.fs_type = n->fs_type;
+  // The type name from the mount the path is really on (mount_of knows when
+  // a mount is hidden by a later one on an ancestor); the magic's name when
+  // that cannot be had.
+  if (auto m = mount_of_path(r.checked_path, mounts)) r.fs_type = (*m)->fs_type;
   if (r.fs_type.empty()) r.fs_type = fmt::format("{:#x}", r.verdict.magic);
   return r;
 }
@@ -97,8 +97,8 @@ constexpr AppletDoc k_doc{
 }  // namespace ktstr::applet_fscheck
 
 namespace ktstr {
-extern const Applet k_fscheck_applet{
-    "fscheck", "tell whether flock is reliable on a filesystem", "[--json] [PATH...]",
-    &applet_fscheck::k_doc,
-    &AppletOf<applet_fscheck::Options, applet_fscheck::declare, applet_fscheck::run>::make};
+extern constinit const Applet k_fscheck_applet =
+    make_applet<applet_fscheck::Options, applet_fscheck::declare, applet_fscheck::run>(
+        "fscheck", "tell whether flock is reliable on a filesystem", "[--json] [PATH...]",
+        &applet_fscheck::k_doc);
 }  // namespace ktstr

@@ -15,9 +15,9 @@ struct Options {
   std::vector<std::string> paths;
 };
 
-void declare(OptionTable& t, Options& o) {
-  t.flag("--json", o.json, "print holders and waiters as a JSON array");
-  t.positional("PATH", o.paths, "files whose lock holders to show")
+void declare(OptionTable& t) {
+  t.flag("--json", &Options::json, "print holders and waiters as a JSON array");
+  t.positional("PATH", &Options::paths, "files whose lock holders to show")
       .make_required()
       .with_hint(ValueHint::file);
 }
@@ -71,8 +71,8 @@ constexpr AppletDoc k_doc{
 }  // namespace ktstr::applet_holders
 
 namespace ktstr {
-extern const Applet k_holders_applet{
-    "holders", "show who holds or waits for the lock on a path", "[--json] [-q] PATH...",
-    &applet_holders::k_doc,
-    &AppletOf<applet_holders::Options, applet_holders::declare, applet_holders::run>::make};
+extern constinit const Applet k_holders_applet =
+    make_applet<applet_holders::Options, applet_holders::declare, applet_holders::run>(
+        "holders", "show who holds or waits for the lock on a path", "[--json] [-q] PATH...",
+        &applet_holders::k_doc);
 }  // namespace ktstr

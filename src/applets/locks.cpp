@@ -19,11 +19,12 @@ struct Options {
   std::optional<Duration> interval;
 };
 
-void declare(OptionTable& t, Options& o) {
-  t.flag("--json", o.json, "print one JSON object (one compact line per frame with --watch)");
-  t.value("--watch", "DUR", o.interval,
+void declare(OptionTable& t) {
+  t.flag("--json", &Options::json,
+         "print one JSON object (one compact line per frame with --watch)");
+  t.value("--watch", "DUR", &Options::interval,
           "redraw every DUR until interrupted (default interval: timeouts.watch, 1s)")
-      .with_optional_value(o.watch);
+      .with_optional_value(&Options::watch);
 }
 
 // Each section's text columns come from its field table (lock_listing.hpp).
@@ -53,7 +54,7 @@ Result<int> run(const Options& o, Context& ctx) {
   if (!settings) return Unexpected(settings.error());
   const Settings& s = **settings;
   // NUMA nodes are a nicety: a host without readable sysfs still gets a listing.
-  auto topology = read_topology(sysfs_root_from_env());
+  auto topology = read_topology(sysfs_root_from_env().path);
   const Topology* topo = topology ? &*topology : nullptr;
   TextStyle style{!o.json && ctx.use_color(STDOUT_FILENO)};
 
@@ -113,8 +114,8 @@ constexpr AppletDoc k_doc{
 }  // namespace ktstr::applet_locks
 
 namespace ktstr {
-extern const Applet k_locks_applet{
-    "locks", "list every ktstr lock on the host and who holds it", "[--json] [--watch [DUR]]",
-    &applet_locks::k_doc,
-    &AppletOf<applet_locks::Options, applet_locks::declare, applet_locks::run>::make};
+extern constinit const Applet k_locks_applet =
+    make_applet<applet_locks::Options, applet_locks::declare, applet_locks::run>(
+        "locks", "list every ktstr lock on the host and who holds it", "[--json] [--watch [DUR]]",
+        &applet_locks::k_doc);
 }  // namespace ktstr

@@ -14,10 +14,10 @@ struct Options {
   std::vector<std::string> paths;
 };
 
-void declare(OptionTable& t, Options& o) {
-  t.flag("--json", o.json,
+void declare(OptionTable& t) {
+  t.flag("--json", &Options::json,
          "print mount point, filesystem type and the stat() device beside each key");
-  t.positional("PATH", o.paths, "files to print the /proc/locks key of")
+  t.positional("PATH", &Options::paths, "files to print the /proc/locks key of")
       .make_required()
       .with_hint(ValueHint::file);
 }
@@ -53,7 +53,7 @@ constexpr AppletDoc k_doc{
 }  // namespace ktstr::applet_needle
 
 namespace ktstr {
-extern const Applet k_needle_applet{
-    "needle", "print the /proc/locks key of a path", "[--json] PATH...", &applet_needle::k_doc,
-    &AppletOf<applet_needle::Options, applet_needle::declare, applet_needle::run>::make};
+extern constinit const Applet k_needle_applet =
+    make_applet<applet_needle::Options, applet_needle::declare, applet_needle::run>(
+        "needle", "print the /proc/locks key of a path", "[--json] PATH...", &applet_needle::k_doc);
 }  // namespace ktstr

@@ -185,11 +185,11 @@ Result<HostView> read_host(bool with_topology) {
   if (!allowed) return Unexpected(allowed.error());
   host.allowed = std::move(*allowed);
   if (with_topology) {
-    std::string root = sysfs_root_from_env();
-    auto topo = read_topology(root);
+    SysfsRoot root = sysfs_root_from_env();
+    auto topo = read_topology(root.path);
     if (!topo) return Unexpected(topo.error());
     host.topology = std::move(*topo);
-    host.fake_topology = root != "/sys";
+    host.fake_topology = root.fake;
   }
   return host;
 }

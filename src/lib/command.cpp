@@ -107,30 +107,75 @@ void tick_until_exit(pid_t child, const CommandSpec& command) {
   }
 }
 
-}  // namespace
+// The signal state supervising changes, restored on every way out: the
+// forwarded signals are blocked until the child exists; SIGCHLD has its
+// default disposition while we wait (with it ignored, as it may be
+// inherited, the kernel reaps the child itself and waitpid() fails with
+// ECHILD); the forwarder is installed once there is a child to forward to.
+class SupervisorSignals {
+ public:
+  SupervisorSignals() {
+    sigset_t forwarded;
+    sigemptyset(&forwarded);
+    for (int s : k_forwarded)
+      sigaddset(&forwarded, s);
+    ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask_);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGCHLD, &dfl, &inherited_chld_);
+  }
+  SupervisorSignals(const SupervisorSignals&) = delete;
+  SupervisorSignals& operator=(const SupervisorSignals&) = delete;
+  ~SupervisorSignals() {
+    stop_forwarding();
+    ::sigaction(SIGCHLD, &inherited_chld_, nullptr);
+    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
 
-Result<int> run_supervised(const CommandSpec& command, const std::function<void()>& once_started) {
-  ExecArgs args = prepare(command);
-  sigset_t forwarded, old_mask;
-  sigemptyset(&forwarded);
-  for (int s : k_forwarded)
-    sigaddset(&forwarded, s);
-  ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  // With SIGCHLD ignored (inherited), the kernel reaps the child itself and
-  // waitpid() fails with ECHILD: the command's status would be lost. The
-  // default disposition is ours while we wait; the command gets the one it
-  // inherited, restored in the child before exec.
-  struct sigaction dfl_chld {};
-  dfl_chld.sa_handler = SIG_DFL;
-  struct sigaction inherited_chld {};
-  ::sigaction(SIGCHLD, &dfl_chld, &inherited_chld);
-  become_subreaper();
+  // What the command inherits: restored in the child before exec.
+  [[nodiscard]] const sigset_t& inherited_mask() const { return old_mask_; }
+  [[nodiscard]] const struct sigaction& inherited_chld() const { return inherited_chld_; }
+
+  // Signals that arrived since the constructor are pending and reach the
+  // child once unblocked here.
+  void forward_to(pid_t child) {
+    g_child = child;
+    struct sigaction sa {};
+    sa.sa_sigaction = forward_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (std::size_t i = 0; i < k_forwarded.size(); ++i) {
+      ::sigaction(k_forwarded[i], nullptr, &saved_[i]);
+      // An inherited ignore (SIGINT and SIGQUIT of a script's background
+      // job) stays in force: the command ignores it too, and so do we.
+      if (saved_[i].sa_handler != SIG_IGN) ::sigaction(k_forwarded[i], &sa, nullptr);
+    }
+    forwarding_ = true;
+    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+
+  void stop_forwarding() {
+    g_child = 0;
+    if (!forwarding_) return;
+    for (std::size_t i = 0; i < k_forwarded.size(); ++i)
+      ::sigaction(k_forwarded[i], &saved_[i], nullptr);
+    forwarding_ = false;
+  }
+
+ private:
+  sigset_t old_mask_{};
+  struct sigaction inherited_chld_ {};
+  std::array<struct sigaction, k_forwarded.size()> saved_{};
+  bool forwarding_ = false;
+};
+
+// vfork: the child borrows this process's memory until it execs, so
+// starting the command copies no page tables, and the child's failure to
+// pin or exec is written straight into `report`. Until then the child only
+// makes system calls and writes `report`; it never returns from here.
+pid_t start_child(const ExecArgs& args, const CommandSpec& command,
+                  const SupervisorSignals& signals, volatile ChildReport& report) {
   pid_t parent = ::getpid();
-  // vfork: the child borrows this process's memory until it execs, so
-  // starting the command copies no page tables, and the child's failure to
-  // pin or exec is written straight into `report`. Until then the child only
-  // makes system calls and writes `report`; it never returns from here.
-  volatile ChildReport report{0, 0};
   // The analyzer allows only exec and _exit after vfork; prctl, getppid,
   // sched_setaffinity and sigprocmask are plain system calls that touch no
   // shared state, as glibc's own posix_spawn child makes them.
@@ -145,36 +190,31 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
       report.err = errno;
       ::_exit(127);
     }
-    ::sigaction(SIGCHLD, &inherited_chld, nullptr);
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    ::sigaction(SIGCHLD, &signals.inherited_chld(), nullptr);
+    ::sigprocmask(SIG_SETMASK, &signals.inherited_mask(), nullptr);
     ::execvpe(args.argv[0], args.argv.data(), args.envp.data());
     report.step = static_cast<int>(ChildStep::exec);
     report.err = errno;
     ::_exit(127);
   }
   // NOLINTEND(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork)
+  return child;
+}
+
+}  // namespace
+
+Result<int> run_supervised(const CommandSpec& command, const std::function<void()>& once_started) {
+  ExecArgs args = prepare(command);
+  SupervisorSignals signals;
+  become_subreaper();
+  volatile ChildReport report{0, 0};
+  pid_t child = start_child(args, command, signals, report);
   if (child < 0) {
     int err = errno;
-    ::sigaction(SIGCHLD, &inherited_chld, nullptr);
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return fail_errno("cannot start a process", err);
   }
-
-  // The child has exec'd or exited by now; signals that arrived meanwhile
-  // are pending and reach it through the forwarder once unblocked.
-  g_child = child;
-  struct sigaction sa {};
-  sa.sa_sigaction = forward_signal;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  std::array<struct sigaction, k_forwarded.size()> saved{};
-  for (std::size_t i = 0; i < k_forwarded.size(); ++i) {
-    ::sigaction(k_forwarded[i], nullptr, &saved[i]);
-    // An inherited ignore (SIGINT and SIGQUIT of a script's background job)
-    // stays in force: the command ignores it too, and so do we.
-    if (saved[i].sa_handler != SIG_IGN) ::sigaction(k_forwarded[i], &sa, nullptr);
-  }
-  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  // The child has exec'd or exited by now.
+  signals.forward_to(child);
   if (once_started && report.step == 0) once_started();
 
   int status = 0;
@@ -182,21 +222,17 @@ Result<int> run_supervised(const CommandSpec& command, const std::function<void(
   while (::waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) {
       int err = errno;
-      g_child = 0;
-      ::sigaction(SIGCHLD, &inherited_chld, nullptr);
       return fail_errno("cannot wait for the command", err);
     }
   }
-  g_child = 0;
   // With the forwarder still installed (and nobody to forward to), ending
   // the leftovers is not cut short by a signal; it takes the grace at most.
+  g_child = 0;
   if (command.leftovers == Leftovers::end)
     settle_descendants(Leftovers::end, command.leftover_grace);
-  for (std::size_t i = 0; i < k_forwarded.size(); ++i)
-    ::sigaction(k_forwarded[i], &saved[i], nullptr);
+  signals.stop_forwarding();
   if (command.leftovers == Leftovers::wait)
     settle_descendants(Leftovers::wait, command.leftover_grace);
-  ::sigaction(SIGCHLD, &inherited_chld, nullptr);
   if (report.step == static_cast<int>(ChildStep::pin)) {
     return fail_errno("cannot pin the command to its CPUs", report.err);
   }

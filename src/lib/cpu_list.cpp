@@ -11,11 +11,11 @@ namespace {
 // Far above any real CPU count (the kernel's NR_CPUS tops out at 8192), low
 // enough that "0-4000000000" cannot make us allocate gigabytes.
 constexpr unsigned k_max_cpu = 1u << 16;
-}  // namespace
 
-Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
+// `noun` names the items in messages: "cpu", "LLC".
+Result<std::vector<unsigned>> parse_list(std::string_view text, std::string_view noun) {
   auto bad = [&](std::string_view why) {
-    return fail(ExitCode::usage, fmt::format("bad cpu list {}: {}", quote(text), why),
+    return fail(ExitCode::usage, fmt::format("bad {} list {}: {}", noun, quote(text), why),
                 "use e.g. 3, 0-3,8 or 0-15:2");
   };
   std::vector<unsigned> cpus;
@@ -40,13 +40,22 @@ Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
     auto last = dash == std::string_view::npos ? first : parse_u64(item.substr(dash + 1));
     if (!first || !last) return bad(fmt::format("{} is not a number or range", quote(item)));
     if (*first > *last) return bad(fmt::format("range {} runs backwards", quote(item)));
-    if (*last >= k_max_cpu) return bad(fmt::format("cpu {} is out of range", *last));
+    if (*last >= k_max_cpu) return bad(fmt::format("{} {} is out of range", noun, *last));
     for (auto c = *first; c <= *last; c += *stride)
       cpus.push_back(static_cast<unsigned>(c));
   }
   std::sort(cpus.begin(), cpus.end());
   cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
   return cpus;
+}
+}  // namespace
+
+Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
+  return parse_list(text, "cpu");
+}
+
+Result<std::vector<unsigned>> parse_llc_list(std::string_view text) {
+  return parse_list(text, "LLC");
 }
 
 std::string format_cpu_list(const std::vector<unsigned>& cpus) {

@@ -1,4 +1,5 @@
 #include "fs_filter.hpp"
+#include "text.hpp"
 
 #include <sys/vfs.h>
 
@@ -81,14 +82,7 @@ Result<FsProbe> probe_fs_of_nearest_existing(const std::string& path) {
     if (v.error().sys_errno != ENOENT || probe == "/" || probe == ".") {
       return Unexpected(v.error());
     }
-    auto slash = probe.find_last_of('/');
-    if (slash == std::string::npos) {
-      probe = ".";
-    } else if (slash == 0) {
-      probe = "/";
-    } else {
-      probe.resize(slash);
-    }
+    probe = parent_dir(probe);
   }
 }
 

@@ -78,13 +78,13 @@ Result<HoldersReport> HolderQuery::holders_of(const std::string& path) {
 std::string HolderQuery::describe(const std::string& path) {
   auto report = holders_of(path);
   if (!report) return "holder unknown";
-  std::string out;
+  std::vector<std::string> named;
   for (const auto& h : report->holders) {
-    if (h.waiter) continue;
-    if (!out.empty()) out += ", ";
-    out += fmt::format("{} ({}) {}", h.pid, lock_mode_name(h.mode), h.cmdline);
+    if (!h.waiter)
+      named.push_back(fmt::format("{} ({}) {}", h.pid, lock_mode_name(h.mode), h.cmdline));
   }
-  return out.empty() ? "by a process not visible here" : "by " + out;
+  if (named.empty()) return "by a process not visible here";
+  return fmt::format("by {}", fmt::join(named, ", "));
 }
 
 std::vector<std::string> describe_busy(const std::vector<BusyLock>& busy, std::size_t max_named) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "json_writer.hpp"
+#include "lock_key.hpp"
 
 namespace ktstr {
 

@@ -40,19 +40,6 @@ std::string unescape_mount_field(std::string_view field);
 const MountEntry* covering_mount(const std::vector<MountEntry>& mounts,
                                  std::string_view canonical_path);
 
-struct LockKey {
-  unsigned major = 0;
-  unsigned minor = 0;
-  std::uint64_t inode = 0;
-  bool operator==(const LockKey&) const = default;
-  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads defaulted <=>
-  auto operator<=>(const LockKey&) const = default;
-};
-
-// "{major:02x}:{minor:02x}:{inode}", as fs/locks.c prints it.
-std::string format_lock_key(const LockKey& key);
-std::optional<LockKey> parse_lock_key(std::string_view text);
-
 // Thin reader: /proc/self/mountinfo.
 Result<std::vector<MountEntry>> read_mountinfo();
 

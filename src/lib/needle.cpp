@@ -1,4 +1,5 @@
 #include "needle.hpp"
+#include "text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,9 +31,8 @@ std::optional<std::string> visible_mount_point(std::string path) {
       return std::nullopt;
     }
     if ((stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0) return path;
-    auto slash = path.find_last_of('/');
-    if (slash == std::string::npos || path == "/") return std::nullopt;
-    path.resize(slash == 0 ? 1 : slash);
+    if (path == "/" || !path.starts_with('/')) return std::nullopt;
+    path = parent_dir(path);
   }
 }
 
@@ -49,20 +49,26 @@ const MountEntry* mount_of(const std::vector<MountEntry>& mounts, const std::str
   return covering_mount(mounts, canonical);
 }
 
-Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return fail_errno("cannot stat " + quote(path), errno);
+Result<const MountEntry*> mount_of_path(const std::string& path,
+                                        const std::vector<MountEntry>& mounts) {
   std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
   if (!real) return fail_errno("cannot resolve " + quote(path), errno);
-
   const MountEntry* mount = mount_of(mounts, real.get());
   if (mount == nullptr) {
     return fail(ExitCode::os_error, "no entry of /proc/self/mountinfo covers " + quote(real.get()),
                 "is /proc mounted for this mount namespace?");
   }
+  return mount;
+}
+
+Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fail_errno("cannot stat " + quote(path), errno);
+  auto found = mount_of_path(path, mounts);
+  if (!found) return Unexpected(found.error());
+  const MountEntry* mount = *found;
   Needle n;
   n.path = path;
-  n.canonical = real.get();
   n.key = LockKey{mount->major, mount->minor, static_cast<std::uint64_t>(st.st_ino)};
   n.id = FileId{st.st_dev, st.st_ino};
   n.mount_point = mount->mount_point;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "lock_key.hpp"
 #include "mountinfo.hpp"
 
 namespace ktstr {
@@ -20,10 +21,9 @@ struct FileId {
 };
 
 struct Needle {
-  std::string path;       // as given
-  std::string canonical;  // realpath
-  LockKey key;            // what /proc/locks prints
-  FileId id;              // what stat() says
+  std::string path;  // as given
+  LockKey key;       // what /proc/locks prints
+  FileId id;         // what stat() says
   std::string mount_point;
   std::string fs_type;
   // True when stat().st_dev is not the superblock device /proc/locks uses
@@ -37,6 +37,12 @@ struct Needle {
 // with that mount point, the last listed (the one on top). Falls back to
 // covering_mount's prefix match where statx cannot tell (kernels < 5.8).
 const MountEntry* mount_of(const std::vector<MountEntry>& mounts, const std::string& canonical);
+
+// mount_of for a path that may be relative or pass through symlinks: the
+// mount its realpath is on. Errors: the path cannot be resolved; no entry
+// covers it (os_error).
+Result<const MountEntry*> mount_of_path(const std::string& path,
+                                        const std::vector<MountEntry>& mounts);
 
 // Pure given `mounts`: stat(path) follows symlinks like the kernel does for
 // the file a process opens; the covering mount of realpath(path) gives

@@ -8,16 +8,11 @@
 #include "fs_filter.hpp"
 #include "lock_file.hpp"
 #include "same_file.hpp"
+#include "text.hpp"
 
 namespace ktstr {
 
 namespace {
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 Status creatable(const std::string& path) {
   if (::access(path.c_str(), F_OK) == 0) return {};

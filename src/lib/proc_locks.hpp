@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "error.hpp"
+#include "lock_key.hpp"
 #include "lock_mode.hpp"
-#include "mountinfo.hpp"
 
 namespace ktstr {
 

@@ -59,12 +59,34 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   return fields;
 }
 
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t end = text.find(sep); end != std::string_view::npos;
+       start = end + 1, end = text.find(sep, start)) {
+    parts.push_back(text.substr(start, end - start));
+  }
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
 std::string_view trim(std::string_view s) {
   const char* ws = " \t\r\n";
   auto b = s.find_first_not_of(ws);
   if (b == std::string_view::npos) return {};
   auto e = s.find_last_not_of(ws);
   return s.substr(b, e - b + 1);
+}
+
+std::string parent_dir(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string_view::npos) return ".";
+  return std::string(slash == 0 ? path.substr(0, 1) : path.substr(0, slash));
+}
+
+std::string_view base_name(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 std::optional<std::uint64_t> parse_u64(std::string_view s, int base) {

@@ -20,10 +20,19 @@ Result<std::string> read_small_file(const std::string& path);
 // Splits on '\n'; a trailing newline does not yield an empty last line.
 std::vector<std::string_view> split_lines(std::string_view text);
 
+// "a,b,,c" split at `sep` -> {"a", "b", "", "c"}
+std::vector<std::string_view> split(std::string_view text, char sep);
+
 // Splits on runs of ' ' and '\t'.
 std::vector<std::string_view> split_fields(std::string_view line);
 
 std::string_view trim(std::string_view s);
+
+// dirname(1) of a path without trailing slashes: "/a/b" -> "/a", "/a" -> "/",
+// "a" -> ".".
+std::string parent_dir(std::string_view path);
+// The last component: "/a/b" -> "b", "b" -> "b".
+std::string_view base_name(std::string_view path);
 
 // Whole-string decimal (or, with base 16, hex) parse; nullopt on anything else.
 std::optional<std::uint64_t> parse_u64(std::string_view s, int base = 10);

@@ -230,9 +230,10 @@ Result<Topology> read_topology(const std::string& sysfs_root) {
   return topo;
 }
 
-std::string sysfs_root_from_env() {
+SysfsRoot sysfs_root_from_env() {
   const char* root = std::getenv("KTSTR_SYSFS_ROOT");
-  return root != nullptr && *root != '\0' ? std::string(root) : std::string("/sys");
+  if (root != nullptr && *root != '\0') return SysfsRoot{root, true};
+  return SysfsRoot{"/sys", false};
 }
 
 }  // namespace ktstr

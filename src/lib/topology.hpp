@@ -51,7 +51,13 @@ struct Topology {
 // Errors: the online list cannot be read or parsed.
 Result<Topology> read_topology(const std::string& sysfs_root);
 
-// The sysfs root in force: $KTSTR_SYSFS_ROOT when set and non-empty, else "/sys".
-std::string sysfs_root_from_env();
+// Where the topology comes from: "/sys", or the fake tree $KTSTR_SYSFS_ROOT
+// names when set and non-empty. A fake tree's CPUs are not this machine's,
+// so this process's affinity mask says nothing about them.
+struct SysfsRoot {
+  std::string path;
+  bool fake = false;
+};
+SysfsRoot sysfs_root_from_env();
 
 }  // namespace ktstr

@@ -221,3 +221,24 @@ k_applets=(acquire fscheck holders locks needle)
   refute_output --partial "{auto"
   assert_line --regexp '^  --color WHEN +colour output'
 }
+
+@test "a value is parsed as its option's kind: a bad --llc list is an LLC list, not a CPU list" {
+  local dir=$BATS_TEST_TMPDIR/locks
+  mkdir "$dir"
+  ktstr_run 64 acquire --lock-dir "$dir" --llc 0-x -- true
+  assert_one_error_line "ktstr acquire:"
+  [[ $stderr == *"--llc: bad LLC list '0-x'"* ]]
+  ktstr_run 64 acquire --lock-dir "$dir" --cpu 0-x -- true
+  [[ $stderr == *"--cpu: bad cpu list '0-x'"* ]]
+  [ -z "$(ls -A "$dir")" ]
+}
+
+@test "an unknown option is named before a missing PATH, with a suggestion" {
+  ktstr_run 64 holders --jsn
+  assert_one_error_line "ktstr holders:"
+  [[ $stderr == *"unknown option '--jsn'; did you mean '--json'?"* ]]
+  ktstr_run 64 holders
+  [[ $stderr == *"missing PATH"* ]]
+  ktstr_run 64 --lst
+  [[ $stderr == *"unknown option '--lst'; did you mean '--list'?"* ]]
+}

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "lib/lock_key.hpp"
 #include "lib/mountinfo.hpp"
 
 namespace {

@@ -52,7 +52,6 @@ class FakeProcTest : public ::testing::Test {
     EXPECT_EQ(::stat(file(name).c_str(), &st), 0);
     Needle n;
     n.path = file(name);
-    n.canonical = n.path;
     n.key = key;
     n.id = FileId{st.st_dev, st.st_ino};
     return n;

@@ -1,6 +1,7 @@
 // /proc/self/mountinfo parsing, the covering mount of a path, and the
 // MAJOR:MINOR:INODE key /proc/locks prints (fs/locks.c lock_get_status).
 #include "lib/mountinfo.hpp"
+#include "lib/lock_key.hpp"
 
 #include <gtest/gtest.h>
 

@@ -61,8 +61,9 @@ TEST(Registry, EveryAppletIsComplete) {
     SCOPED_TRACE(std::string(a->name));
     EXPECT_FALSE(a->summary.empty());
     EXPECT_NE(a->doc, nullptr);
-    ASSERT_NE(a->create, nullptr);
-    EXPECT_NE(a->create(), nullptr);
+    ASSERT_NE(a->declare, nullptr);
+    ASSERT_NE(a->make_options, nullptr);
+    ASSERT_NE(a->run, nullptr);
   }
 }
 
@@ -71,12 +72,10 @@ TEST(Registry, EveryAppletIsComplete) {
 TEST(Registry, OptionNamesAreUniquePerApplet) {
   for (const Applet* a : applets()) {
     SCOPED_TRACE(std::string(a->name));
-    auto instance = a->create();
     OptionTable table;
-    instance->declare(table);
-    GlobalOptions globals;
+    a->declare(table);
     OptionTable global_table;
-    declare_global_options(global_table, globals);
+    declare_global_options(global_table);
 
     std::set<std::string> seen;
     std::size_t count = 0;
@@ -94,6 +93,23 @@ TEST(Registry, OptionNamesAreUniquePerApplet) {
     EXPECT_TRUE(seen.contains("--config"));
     EXPECT_TRUE(seen.contains("-q"));
   }
+}
+
+// A table's members name the applet's own Options struct: binding one to
+// another struct's object is refused, not a write into the wrong memory.
+TEST(Registry, TableRefusesAnotherOptionsStruct) {
+  OptionTable global_table;
+  declare_global_options(global_table);
+  struct Other {
+    int unrelated = 0;
+  };
+  OptionsObject other = OptionsObject::make<Other>();
+  const auto& lock_dir =
+      std::get<Member<std::optional<std::string>>>(global_table.specs()[1].target);
+  EXPECT_THROW((void)lock_dir.in(other), std::logic_error);
+  GlobalOptions globals;
+  lock_dir.in(OptionsObject::borrow(globals)) = "/x";
+  EXPECT_EQ(globals.lock_dir, "/x");
 }
 
 }  // namespace

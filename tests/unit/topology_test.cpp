@@ -305,11 +305,18 @@ TEST(SysfsRootFromEnv, DefaultAndOverride) {
   const char* saved = std::getenv("KTSTR_SYSFS_ROOT");
   std::string saved_value = saved ? saved : "";
   ::unsetenv("KTSTR_SYSFS_ROOT");
-  EXPECT_EQ(sysfs_root_from_env(), "/sys");
+  EXPECT_EQ(sysfs_root_from_env().path, "/sys");
+  EXPECT_FALSE(sysfs_root_from_env().fake);
   ::setenv("KTSTR_SYSFS_ROOT", "", 1);
-  EXPECT_EQ(sysfs_root_from_env(), "/sys");
+  EXPECT_EQ(sysfs_root_from_env().path, "/sys");
+  EXPECT_FALSE(sysfs_root_from_env().fake);
   ::setenv("KTSTR_SYSFS_ROOT", "/fake/sys", 1);
-  EXPECT_EQ(sysfs_root_from_env(), "/fake/sys");
+  EXPECT_EQ(sysfs_root_from_env().path, "/fake/sys");
+  EXPECT_TRUE(sysfs_root_from_env().fake);
+  // A fake tree at /sys's own path is still a fake tree: the flag, not the
+  // path, says so.
+  ::setenv("KTSTR_SYSFS_ROOT", "/sys", 1);
+  EXPECT_TRUE(sysfs_root_from_env().fake);
   if (saved) {
     ::setenv("KTSTR_SYSFS_ROOT", saved_value.c_str(), 1);
   } else {
