@@ -440,15 +440,14 @@ churn_flocks() {
   churn_flocks "$BATS_TEST_TMPDIR/churn" 200
   [ "$(wc -c </proc/locks)" -gt 8192 ]
   local runs=0 wrong=0 rc end=$((SECONDS + 30))
-  while [ "$runs" -lt 2000 ] && [ "$SECONDS" -lt "$end" ]; do
+  # Up to 2000 runs in 30 s, and at least 60 however slow the build is.
+  while [ "$runs" -lt 2000 ] && { [ "$SECONDS" -lt "$end" ] || [ "$runs" -lt 60 ]; }; do
     rc=0
     "$KTSTR" holders -q "$F" || rc=$?
     [ "$rc" -eq 0 ] || wrong=$((wrong + 1))
     runs=$((runs + 1))
   done
   echo "runs: $runs, wrong: $wrong" >&3
-  # Enough runs to mean something even on a sanitizer build (~0.3 s a run).
-  [ "$runs" -ge 50 ]
   assert_equal "$wrong" 0
   # And the answer "not held" still comes for a free file under the churn.
   local free=$BATS_TEST_TMPDIR/free
