@@ -15,8 +15,13 @@ namespace ktstr {
 
 // What the man page's EXIT STATUS says, one code a line: "66 a PATH does not
 // exist". The page's prose is man/ktstr-NAME.1.in.
+// The output tables (lib/lock_listing.hpp) a page describes in its OUTPUT
+// block, generated from the same field tables that print the output.
+enum class OutputTables { none, lock_sections, holders };
+
 struct AppletDoc {
   std::string_view exit_status;
+  OutputTables output = OutputTables::none;
 };
 
 struct Applet {

@@ -11,6 +11,7 @@
 
 #include "applets/cli.hpp"
 #include "applets/docgen.hpp"
+#include "lib/lock_listing.hpp"
 
 namespace ktstr::docgen {
 namespace {
@@ -125,6 +126,42 @@ void facts(Out out, std::string_view title, std::span<const Fact> list, std::str
   }
 }
 
+// One .TP entry per field of `fields`: its JSON key in bold, the text
+// column's title when it has one, and what it holds.
+template <class Row>
+void field_entries(Out out, std::span<const Field<Row>> fields) {
+  for (const auto& f : fields) {
+    if (f.json_key.empty()) continue;
+    std::string column =
+        f.title.empty() ? "(JSON only)" : fmt::format("(column {})", escape(f.title, true));
+    fmt::format_to(out, ".TP\n.B {}\n{}{}", escape(f.json_key, true), line(column),
+                   line(prose(sentence(f.help))));
+  }
+}
+
+// The OUTPUT block: what the text and JSON forms hold, field by field.
+void output_block(Out out, OutputTables tables) {
+  if (tables == OutputTables::lock_sections) {
+    fmt::format_to(out, "{}",
+                   line(prose("The text form has one section per kind of lock; --json prints one "
+                              "object with an array per section:")));
+    for (const LockSection& s : lock_sections()) {
+      fmt::format_to(out, ".TP\n.B {}\n{}.RS\n", escape(s.json_key, true),
+                     line(prose(sentence(fmt::format("the rows of the {} section",
+                                                     s.title.substr(0, s.title.find(':')))))));
+      field_entries(out, s.fields);
+      fmt::format_to(out, ".RE\n");
+    }
+    fmt::format_to(out, ".PP\n{}", line("Each object of a holders array has these fields:"));
+  } else {
+    fmt::format_to(out, "{}",
+                   line(prose("One row per holder or waiter; with --json, an array of objects, one "
+                              "per PATH (path, needle, holders, waiters), whose holders and "
+                              "waiters have these fields:")));
+  }
+  field_entries(out, holder_fields());
+}
+
 void applet_blocks(Out out, const AppletTable& t, const std::string& version) {
   const Applet& applet = *t.applet;
   std::string name = fmt::format("ktstr-{}", applet.name);
@@ -141,6 +178,10 @@ void applet_blocks(Out out, const AppletTable& t, const std::string& version) {
   begin_block(out, "global-options");
   option_entries(out, global_options());
   option_entries(out, standard_options());
+  if (applet.doc->output != OutputTables::none) {
+    begin_block(out, "output");
+    output_block(out, applet.doc->output);
+  }
   begin_block(out, "exit-status");
   exit_status_entries(out, applet.doc->exit_status);
   begin_block(out, "environment");

@@ -66,6 +66,7 @@ constexpr AppletDoc k_doc{
         "0 every PATH has at least one holder\n1 some PATH is not held\n66 a PATH "
         "does not exist\n77 permission denied\n64 usage error\n74 write error on standard "
         "output",
+    .output = OutputTables::holders,
 };
 
 }  // namespace ktstr::applet_holders

@@ -109,6 +109,7 @@ constexpr AppletDoc k_doc{
         "0 success (also when interrupted during --watch)\n64 usage error\n77 "
         "permission denied\n78 configuration error\n71 unexpected system error\n74 write "
         "error on standard output",
+    .output = OutputTables::lock_sections,
 };
 
 }  // namespace ktstr::applet_locks
