@@ -30,7 +30,6 @@ void declare(OptionTable& t, Options& o) {
 std::string render_text(const LocksSnapshot& s, const TextStyle& style) {
   std::string out;
   for (const auto& section : lock_sections()) {
-    if (!section.in_text) continue;
     out += style.bold(section.title);
     out += '\n';
     const auto& rows = s.rows(section.kind);

@@ -113,3 +113,17 @@ print("source-%08x.lock" % zlib.crc32(os.path.realpath(sys.argv[1]).encode()))' 
   ktstr_run 0 locks --json
   [ "$(jq -r '.cache[0].cache_key' <<<"$output")" = "${name%.lock}" ]
 }
+
+@test "locks marks source-tree locks in the text, and keeps the harness's key in the JSON" {
+  mkdir -p "$T/linux" "$KTSTR_CACHE_DIR/.locks"
+  local name
+  name=$(source_lock_name "$T/linux")
+  : >"$KTSTR_CACHE_DIR/.locks/linux-6.12.lock"
+  ktstr_start acquire --source "$T/linux" -- sleep 30
+  wait_until "acquire holds it" wait_for_lock_pid "$KTSTR_PID"
+  ktstr_run 0 locks
+  assert_line --regexp "^  ${name%.lock} \(source tree\) +$KTSTR_CACHE_DIR/.locks/$name +$KTSTR_PID exclusive "
+  assert_line --regexp "^  linux-6\.12 +$KTSTR_CACHE_DIR/.locks/linux-6\.12\.lock +-$"
+  ktstr_run 0 locks --json
+  assert_equal "$(jq -c '[.cache[].cache_key]' <<<"$output")" "[\"linux-6.12\",\"${name%.lock}\"]"
+}
