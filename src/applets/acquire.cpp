@@ -17,6 +17,7 @@
 #include "lib/holder_query.hpp"
 #include "lib/lock_names.hpp"
 #include "lib/lock_set.hpp"
+#include "lib/lock_space.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
 #include "lib/preflight.hpp"
@@ -33,6 +34,7 @@ struct Options {
   std::vector<std::string> paths;
   std::vector<std::string> sources;
   std::vector<std::string> runs;
+  std::optional<unsigned> cpu_cap;
   bool shared = false;
   std::optional<Duration> timeout;
   bool nonblock = false;
@@ -57,6 +59,11 @@ void declare(OptionTable& t) {
       .with_range(1, 65536);
   t.value("--llc", "LIST", &Options::llcs, "reserve whole LLCs by index: EX on each LLC lock")
       .with_hint(ValueHint::llc_list);
+  t.value("--cpu-cap", "N", &Options::cpu_cap,
+          "share whole LLCs that cover N of the CPUs this process may run on, as the Rust "
+          "harness's kernel builds do: SH on each LLC lock, no CPU lock; COMMAND runs on their "
+          "CPUs with KTSTR_CPU_CAP=N (default: $KTSTR_CPU_CAP)")
+      .with_range(1, k_max_cpu_cap);
   t.value("--cache", "KEY", &Options::cache_keys, "lock the cache entry KEY");
   t.value("--path", "FILE", &Options::paths, "lock FILE (created if missing)")
       .with_hint(ValueHint::file);
@@ -91,7 +98,7 @@ void declare(OptionTable& t) {
 // no "--" comes first, and `-c 'shell command'`. Returns the command to run.
 Result<std::vector<std::string>> command_and_bare_path(Options& o) {
   bool any_request = !o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.cache_keys.empty() ||
-                     !o.paths.empty() || !o.sources.empty() || !o.runs.empty();
+                     !o.paths.empty() || !o.sources.empty() || !o.runs.empty() || o.cpu_cap;
   std::vector<std::string> command = o.command;
   if (!any_request && !o.command_after_dashes && !command.empty()) {
     o.paths.push_back(command.front());
@@ -115,8 +122,12 @@ Result<std::vector<std::string>> command_and_bare_path(Options& o) {
   return command;
 }
 
-AcquireRequests requests_of(const Options& o, const Settings& s) {
+// The requests, with --cpu-cap's environment layer (KTSTR_CPU_CAP) applied.
+Result<AcquireRequests> requests_of(const Options& o, const Settings& s) {
+  auto cap = cpu_cap_setting(o.cpu_cap, process_env);
+  if (!cap) return Unexpected(cap.error());
   AcquireRequests r;
+  r.cpu_cap = *cap;
   r.cpus = o.cpus;
   r.cpu_count = o.cpu_count;
   r.llcs = o.llcs;
@@ -143,19 +154,18 @@ Status prepare_dirs(const LockPlan& plan) {
 // --timeout wins; otherwise each kind of request brings its configured wait
 // and the longest applies, so a mixed request never gives up on one part
 // sooner than that part alone would.
-Duration effective_timeout(const Options& o, const Settings& s) {
+Duration effective_timeout(const Options& o, const AcquireRequests& r, const Settings& s) {
   if (o.nonblock) return Duration::of(std::chrono::nanoseconds(0));
   if (o.timeout) return *o.timeout;
   std::optional<Duration> wait;
   auto consider = [&](const Duration& d) {
     if (!wait || d.is_forever() || (!wait->is_forever() && *d.limit > *wait->limit)) wait = d;
   };
-  if (!o.cpus.empty() || o.cpu_count || !o.llcs.empty() || !o.paths.empty() || !o.sources.empty() ||
-      !o.runs.empty()) {
+  if (r.needs_topology() || !r.paths.empty() || !r.sources.empty() || !r.runs.empty()) {
     consider(s.acquire_timeout);
   }
-  if (!o.cache_keys.empty()) {
-    consider(o.shared ? s.cache_shared_timeout : s.cache_exclusive_timeout);
+  if (!r.cache_keys.empty()) {
+    consider(r.shared ? s.cache_shared_timeout : s.cache_exclusive_timeout);
   }
   return wait.value_or(Duration::forever());
 }
@@ -244,11 +254,11 @@ std::string joined_paths(const std::vector<HeldLock>& locks) {
   return fmt::format("{}", fmt::join(locks | std::views::transform(&HeldLock::path), ":"));
 }
 
-Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o, const Settings& s,
-                                      Context& ctx) {
+Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o,
+                                      const AcquireRequests& r, const Settings& s, Context& ctx) {
   StatusLine status;
   AcquireOptions opts;
-  opts.timeout = effective_timeout(o, s);
+  opts.timeout = effective_timeout(o, r, s);
   if (!ctx.quiet() && ::isatty(STDERR_FILENO) == 1) opts.observer = &status;
   opts.interrupted = &g_interrupted;
   InterruptWhileWaiting sigint;
@@ -266,12 +276,42 @@ CommandSpec command_of(const Options& o, const Settings& s, const LockPlan& plan
   command.argv = o.command;
   if (plan.pin) command.pin_cpus = cpus;
   if (!cpus.empty()) command.env.emplace_back("KTSTR_CPUS", format_cpu_list(cpus));
+  // So `make -j"$KTSTR_CPU_CAP"` runs as many jobs as the budget.
+  if (plan.cpu_cap) command.env.emplace_back("KTSTR_CPU_CAP", fmt::format("{}", *plan.cpu_cap));
   command.env.emplace_back("KTSTR_LOCKS", joined_paths(held.locks));
   command.leftovers = o.wait_descendants ? Leftovers::wait : Leftovers::end;
   command.every_tick = [&held] { keep_lock_files(held); };
   command.env.emplace_back("KTSTR_LOCK_DIR", s.lock_dir);
   if (!s.cache_dir.empty()) command.env.emplace_back("KTSTR_CACHE_DIR", s.cache_dir);
   return command;
+}
+
+// What run() plans with. The plan points into the host's topology, so both
+// stay where plan_request filled them in.
+struct Planned {
+  AcquireRequests requests;
+  HostView host;
+  LockPlan plan;
+};
+
+// The requests, the host as planning sees it (with who holds each LLC lock,
+// for --cpu-cap), and the locks that answer them.
+Status plan_request(const Options& o, const Settings& s, Planned& out) {
+  auto requests = requests_of(o, s);
+  if (!requests) return Unexpected(requests.error());
+  out.requests = std::move(*requests);
+  auto host = read_host(out.requests.needs_topology());
+  if (!host) return Unexpected(host.error());
+  out.host = std::move(*host);
+  if (out.requests.cpu_cap) {
+    auto states = read_llc_states(*out.host.topology, s.lock_dir);
+    if (!states) return Unexpected(states.error());
+    out.host.llc_state = std::move(*states);
+  }
+  auto plan = plan_locks(out.requests, s, out.host);
+  if (!plan) return Unexpected(plan.error());
+  out.plan = std::move(*plan);
+  return {};
 }
 
 Result<Exit> run(const Options& given, Context& ctx) {
@@ -282,22 +322,21 @@ Result<Exit> run(const Options& given, Context& ctx) {
   auto settings = ctx.settings();
   if (!settings) return Unexpected(settings.error());
   const Settings& s = **settings;
-  AcquireRequests requests = requests_of(o, s);
-  auto host = read_host(requests.needs_topology());
-  if (!host) return Unexpected(host.error());
-  auto plan = plan_locks(requests, s, *host);
-  if (!plan) return Unexpected(plan.error());
+  if (ctx.verbose()) {
+    if (auto note = lock_space_note(s)) ctx.info(*note);
+  }
+  Planned planned;
+  if (auto st = plan_request(o, s, planned); !st) return Unexpected(st.error());
+  const LockPlan* plan = &planned.plan;
   if (auto st = prepare_dirs(*plan); !st) return Unexpected(st.error());
 
   auto started = std::chrono::steady_clock::now();
-  auto outcome = wait_for_locks(*plan, o, s, ctx);
+  auto outcome = wait_for_locks(*plan, o, planned.requests, s, ctx);
   if (!outcome) return Unexpected(outcome.error());
   if (ctx.verbose()) {
     // As flock(1) --verbose says it.
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     ctx.info(fmt::format("getting the locks took {:.6f} seconds", took.count()));
-  }
-  if (ctx.verbose()) {
     for (const auto& e : outcome->skipped)
       ctx.warn(e);
   }
@@ -331,7 +370,8 @@ constexpr AppletDoc k_doc{
     .exit_status =
         "COMMAND's own exit status, or 128+N when it died of signal N\n75 the locks could not "
         "be had in time (see --conflict-exit-code)\n130 interrupted while waiting\n64 usage "
-        "error (bad CPU list, CPU not online, LLC out of range, bad cache key)\n69 a lock "
+        "error (bad CPU list, CPU not online, LLC out of range, bad cache key, a --cpu-cap or "
+        "KTSTR_CPU_CAP that is not a CPU count or exceeds the CPUs available)\n69 a lock "
         "file would sit on NFS, CIFS, CephFS, AFS or FUSE\n73 a lock file cannot be "
         "created\n77 permission denied\n78 configuration error\n126 COMMAND is not "
         "executable\n127 COMMAND was not found",

@@ -59,10 +59,22 @@ constexpr unsigned k_settings_users = acquire | fscheck | locks | toml;
 constexpr Fact k_environment[] = {
     {"KTSTR_LOCK_DIR", k_settings_users,
      "The lock dir, when set and not empty. --lock-dir overrides it; it overrides lock_dir "
-     "in the config file. Default: /tmp."},
+     "in the config file. Default: /tmp. It is all the Rust harness reads: fscheck, and "
+     "acquire with -v, say so when the lock dir in force is another one. acquire sets it in "
+     "COMMAND's environment to the lock dir it used."},
     {"KTSTR_CACHE_DIR", k_settings_users,
-     "The cache root, whose .locks/ directory holds cache-entry locks. --cache-dir "
-     "overrides it; it overrides cache_dir in the config file."},
+     "The cache root, whose .locks/ directory holds cache-entry and source-tree locks. "
+     "--cache-dir overrides it; it overrides cache_dir in the config file. acquire sets it in "
+     "COMMAND's environment to the cache root it used."},
+    {"CARGO_TARGET_DIR", acquire | locks | toml,
+     "The runs root is $CARGO_TARGET_DIR/ktstr when neither --runs-dir nor runs_dir in the "
+     "config file is given (default: target/ktstr under the current directory)."},
+    {"KTSTR_CPU_CAP", acquire,
+     "The budget of --cpu-cap when the option is not given: a whole number from 1, as the Rust "
+     "harness reads it (empty is unset). Set in COMMAND's environment with --cpu-cap."},
+    {"KTSTR_CACHE_STORE_LOCK_TIMEOUT", acquire | toml,
+     "How long acquire --cache waits for an exclusive cache-entry lock, in the Rust harness's "
+     "syntax (30s, 5m, 1h 30m); it overrides timeouts.cache_exclusive in the config file."},
     {"KTSTR_CONFIG", k_settings_users,
      "The config file to read when --config is not given. Unlike the default locations, "
      "it must exist."},
@@ -84,9 +96,18 @@ constexpr Fact k_files[] = {
     {"{lock_dir}/ktstr-cpu-{N}.lock", acquire | locks,
      "The lock of CPU N: LOCK_EX while the CPU is reserved."},
     {"{lock_dir}/ktstr-llc-{N}.lock", acquire | locks,
-     "The lock of the Nth last-level cache, counted in the order of the sysfs cache ids: "
-     "LOCK_SH while some of its CPUs are reserved, LOCK_EX while the whole LLC is."},
+     "The lock of the Nth last-level cache, counted as the Rust harness counts them: by the "
+     "sysfs cache id of each CPU's highest-level cache, else the lowest CPU sharing it, "
+     "ascending. LOCK_SH while some of its CPUs are reserved or --cpu-cap shares it, "
+     "LOCK_EX while the whole LLC is."},
     {"{cache_root}/.locks/{KEY}.lock", acquire | locks, "The lock of cache entry KEY."},
+    {"{cache_root}/.locks/source-{HASH}.lock", acquire | locks,
+     "The lock of a kernel source tree (acquire --source), HASH being the CRC-32 of its real "
+     "path in 8 hex digits: LOCK_EX while a build runs in it. locks lists it among the cache "
+     "entries."},
+    {"{runs_root}/.locks/{KEY}.lock", acquire | locks,
+     "The lock of run directory KEY (acquire --run), which the Rust harness holds LOCK_EX "
+     "while it writes a run's files."},
     {"{lock_dir}/ktstr-cpus-queue.lock", acquire,
      "Where acquire --cpus waiters short of CPUs line up: the head of the queue holds it "
      "LOCK_EX and alone probes the CPU locks, until its command has started. Not a "

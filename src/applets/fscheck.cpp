@@ -8,6 +8,7 @@
 #include "lib/fs_report.hpp"
 #include "lib/json_render.hpp"
 #include "lib/lock_names.hpp"
+#include "lib/lock_space.hpp"
 #include "lib/mountinfo.hpp"
 #include "lib/needle.hpp"
 
@@ -20,7 +21,9 @@ struct Options {
 
 void declare(OptionTable& t) {
   t.flag("--json", &Options::json, "print the verdicts as a JSON array");
-  t.positional("PATH", &Options::paths, "paths to check (default: the lock dir and the cache dir)")
+  t.positional("PATH", &Options::paths,
+               "paths to check (default: the lock dir and the cache dir, saying on stderr when a "
+               "Rust harness started from this environment would use another lock dir)")
       .with_hint(ValueHint::file);
 }
 
@@ -62,8 +65,11 @@ Result<int> run(const Options& o, Context& ctx) {
   if (targets.empty()) {
     auto settings = ctx.settings();
     if (!settings) return Unexpected(settings.error());
-    targets.emplace_back((*settings)->lock_dir, false);
-    if (auto root = (*settings)->cache_root()) targets.emplace_back(cache_locks_dir(*root), false);
+    const Settings& s = **settings;
+    targets.emplace_back(s.lock_dir, false);
+    if (auto root = s.cache_root()) targets.emplace_back(cache_locks_dir(*root), false);
+    // Checking the lock dir is where a split lock space is found.
+    if (auto note = lock_space_note(s); note && !ctx.quiet()) ctx.info(*note);
   }
   auto mounts = read_mountinfo();
   if (!mounts) return Unexpected(mounts.error());

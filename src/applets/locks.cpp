@@ -31,7 +31,6 @@ void declare(OptionTable& t) {
 std::string render_text(const LocksSnapshot& s, const TextStyle& style) {
   std::string out;
   for (const auto& section : lock_sections()) {
-    if (!section.in_text) continue;
     out += style.bold(section.title);
     out += '\n';
     const auto& rows = s.rows(section.kind);

@@ -9,16 +9,18 @@
 
 #include "cpu_list.hpp"
 #include "lock_names.hpp"
+#include "mountinfo.hpp"
+#include "needle.hpp"
 
 namespace ktstr {
 
 bool AcquireRequests::empty() const {
   return cpus.empty() && !cpu_count && llcs.empty() && cache_keys.empty() && paths.empty() &&
-         sources.empty() && runs.empty();
+         sources.empty() && runs.empty() && !cpu_cap;
 }
 
 bool AcquireRequests::needs_topology() const {
-  return !cpus.empty() || cpu_count || !llcs.empty();
+  return !cpus.empty() || cpu_count || !llcs.empty() || cpu_cap;
 }
 
 namespace {
@@ -146,13 +148,57 @@ Status plan_path(Planner& p, const std::string& path) {
   return {};
 }
 
+// The CPUs a planned command may run on: the affinity mask. With a fake
+// sysfs and --no-pin no command runs on the fake host's CPUs, so its online
+// list stands in for the mask.
+std::vector<unsigned> cpu_pool(const Planner& p) {
+  if (!p.plan.pin && p.host.fake_topology) return online_cpus(p.topo());
+  return p.host.allowed;
+}
+
+// --cpu-cap N: the harness's no-perf / kernel-build plan (plan_cpu_cap): SH
+// on whole LLCs whose CPUs in the pool cover N, no CPU lock; the command
+// runs on all of those CPUs. LLCs held EX now are left out; when the rest
+// cannot cover N, they are planned too, ranked after every other LLC, so
+// the request waits for them (or reports them) like any busy lock.
+Status plan_cpu_cap_request(Planner& p, unsigned count) {
+  std::vector<unsigned> pool = cpu_pool(p);
+  auto plan = plan_cpu_cap(p.topo(), pool, p.host.llc_state, count);
+  if (!plan) {
+    std::vector<LlcState> waitable(p.topo().llcs.size());
+    for (std::size_t i = 0; i < p.host.llc_state.size() && i < waitable.size(); ++i) {
+      const LlcState& now = p.host.llc_state[i];
+      if (!now.exclusive) waitable[i].shared_holders = now.shared_holders + 1;
+    }
+    for (std::size_t i = p.host.llc_state.size(); i < waitable.size(); ++i)
+      waitable[i].shared_holders = 1;
+    plan = plan_cpu_cap(p.topo(), pool, waitable, count);
+  }
+  if (!plan) {
+    std::vector<unsigned> usable;
+    for (unsigned c : pool) {
+      const CpuPlace* place = p.topo().find_cpu(c);
+      if (place != nullptr && place->llc) usable.push_back(c);
+    }
+    return fail(ExitCode::usage,
+                fmt::format("--cpu-cap {}: only {} online CPUs are available to this process ({})",
+                            count, usable.size(), format_cpu_list(usable)),
+                "give a smaller budget");
+  }
+  for (unsigned l : plan->llcs) {
+    p.add({llc_lock_path(p.settings.lock_dir, l), LockMode::shared, LockKind::llc, l});
+    for (unsigned c : p.topo().llcs[l].cpus) {
+      if (contains(pool, c)) p.plan.fixed_cpus.push_back(c);
+    }
+  }
+  p.plan.cpu_cap = count;
+  return {};
+}
+
 // --cpus N: the candidates are the CPUs this process may run on and that no
 // other request of this run already takes.
 Status plan_cpus(Planner& p, unsigned count) {
-  // With a fake sysfs and --no-pin no command runs on the fake host's CPUs,
-  // so its online list stands in for the affinity mask.
-  std::vector<unsigned> pool = p.host.allowed;
-  if (!p.plan.pin && p.host.fake_topology) pool = online_cpus(p.topo());
+  std::vector<unsigned> pool = cpu_pool(p);
   AcquireRequest& r = p.plan.request;
   for (unsigned c : pool) {
     if (p.topo().find_cpu(c) != nullptr && !contains(p.plan.fixed_cpus, c)) {
@@ -194,11 +240,41 @@ Result<HostView> read_host(bool with_topology) {
   return host;
 }
 
+std::vector<LlcState> llc_states_of(const std::vector<std::optional<LockKey>>& keys,
+                                    const std::vector<LockRecord>& records) {
+  std::vector<LlcState> states(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!keys[i]) continue;
+    for (const auto& r : records) {
+      if (r.waiter || r.key != *keys[i]) continue;
+      if (r.mode == LockMode::exclusive) {
+        states[i].exclusive = true;
+      } else {
+        ++states[i].shared_holders;
+      }
+    }
+  }
+  return states;
+}
+
+Result<std::vector<LlcState>> read_llc_states(const Topology& topo, const std::string& lock_dir) {
+  auto mounts = read_mountinfo();
+  if (!mounts) return Unexpected(mounts.error());
+  auto records = read_proc_locks();
+  if (!records) return Unexpected(records.error());
+  std::vector<std::optional<LockKey>> keys;
+  for (const Llc& l : topo.llcs) {
+    auto needle = derive_needle(llc_lock_path(lock_dir, l.index), *mounts);
+    keys.push_back(needle ? std::optional(needle->key) : std::nullopt);
+  }
+  return llc_states_of(keys, *records);
+}
+
 Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings,
                             const HostView& host) {
   if (req.empty()) {
     return fail(ExitCode::usage, "nothing to acquire",
-                "give --cpu, --cpus, --llc, --cache, --path, --source or --run");
+                "give --cpu, --cpus, --cpu-cap, --llc, --cache, --path, --source or --run");
   }
   Planner p{req, settings, host, {}};
   p.plan.pin = req.pin;
@@ -213,6 +289,7 @@ Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings
   if (st) st = plan_each(p, req.paths, plan_path);
   if (st) st = plan_each(p, req.sources, plan_source);
   if (st) st = plan_each(p, req.runs, plan_run);
+  if (st && req.cpu_cap) st = plan_cpu_cap_request(p, *req.cpu_cap);
   if (!st) return Unexpected(st.error());
   auto& cpus = p.plan.fixed_cpus;
   std::sort(cpus.begin(), cpus.end());

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "config.hpp"
+#include "cpu_picker.hpp"
 #include "error.hpp"
 #include "lock_set.hpp"
+#include "proc_locks.hpp"
 #include "topology.hpp"
 
 namespace ktstr {
@@ -24,6 +26,7 @@ struct AcquireRequests {
   std::vector<std::string> paths;       // --path
   std::vector<std::string> sources;     // --source: kernel source trees
   std::vector<std::string> runs;        // --run: run-dir keys
+  std::optional<unsigned> cpu_cap;      // --cpu-cap (or KTSTR_CPU_CAP)
   bool shared = false;                  // --shared: LLC, cache and path locks SH
   bool pin = true;                      // run the command on the reserved CPUs
 
@@ -38,10 +41,25 @@ struct HostView {
   // The topology is a fake sysfs tree (KTSTR_SYSFS_ROOT): this machine's
   // affinity mask says nothing about its CPUs.
   bool fake_topology = false;
+  // Who holds each LLC lock now (indexed like topology->llcs), for
+  // --cpu-cap's preference; empty: every LLC free.
+  std::vector<LlcState> llc_state;
 };
 
 // Reads the affinity mask and, when `with_topology`, sysfs.
 Result<HostView> read_host(bool with_topology);
+
+// Pure: the state of each LLC lock from /proc/locks records; `keys[i]` is
+// the /proc/locks key of LLC i's lock file, nullopt when it does not exist
+// (free). Waiters are not holders.
+std::vector<LlcState> llc_states_of(const std::vector<std::optional<LockKey>>& keys,
+                                    const std::vector<LockRecord>& records);
+
+// The state of every LLC lock of `topo` in `lock_dir`, from one read of
+// /proc/self/mountinfo and /proc/locks. Only a preference hangs on it (the
+// locks themselves decide), so a lock file that cannot be looked up counts
+// as free. Errors: those of read_mountinfo and read_proc_locks.
+Result<std::vector<LlcState>> read_llc_states(const Topology& topo, const std::string& lock_dir);
 
 struct LockPlan {
   AcquireRequest request;               // the locks, fixed and --cpus
@@ -51,11 +69,13 @@ struct LockPlan {
   // A --path or cache key may name a file another request names too.
   bool may_name_a_file_twice = false;
   bool pin = true;
+  std::optional<unsigned> cpu_cap;  // the budget, exported as KTSTR_CPU_CAP
 };
 
 // Checks every request against the host and the settings and yields its
 // locks. Errors: usage (nothing asked, CPU not online or outside the
-// affinity mask, LLC out of range, bad cache key, empty path, too few CPUs).
+// affinity mask, LLC out of range, bad cache key, empty path, too few CPUs
+// for --cpus or --cpu-cap).
 Result<LockPlan> plan_locks(const AcquireRequests& requests, const Settings& settings,
                             const HostView& host);
 

@@ -396,6 +396,26 @@ Result<std::optional<std::string>> directory_setting(const std::optional<std::st
   return value;
 }
 
+// --runs-dir > runs_dir in the file > $CARGO_TARGET_DIR/ktstr >
+// target/ktstr, made absolute. The file beats the environment here:
+// CARGO_TARGET_DIR is set for every cargo build, not to place ktstr's locks.
+Result<std::string> runs_root_setting(const SettingsOverrides& flags, const ConfigFile& file,
+                                      const std::string& config_path, const EnvLookup& env) {
+  std::string dir;
+  if (flags.runs_dir) {
+    dir = *flags.runs_dir;
+  } else if (file.runs_dir) {
+    auto expanded = expand_home(*file.runs_dir, config_path, "runs_dir", env);
+    if (!expanded) return Unexpected(expanded.error());
+    dir = *expanded;
+  } else if (auto target = env("CARGO_TARGET_DIR")) {
+    dir = *target + "/ktstr";
+  } else {
+    dir = "target/ktstr";
+  }
+  return make_absolute(dir);
+}
+
 }  // namespace
 
 Result<std::string> Settings::cache_root() const {
@@ -454,6 +474,11 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
                                     "lock_dir", s, env);
   if (!lock_dir) return Unexpected(lock_dir.error());
   s.lock_dir = lock_dir->value_or("/tmp");
+  s.harness_lock_dir = env("KTSTR_LOCK_DIR").value_or("/tmp");
+  s.lock_dir_from = flags.lock_dir          ? "--lock-dir"
+                    : env("KTSTR_LOCK_DIR") ? "KTSTR_LOCK_DIR"
+                    : file.lock_dir         ? s.config_path + ": lock_dir"
+                                            : "the default";
   auto cache_dir = directory_setting(flags.cache_dir, "--cache-dir", "KTSTR_CACHE_DIR",
                                      file.cache_dir, "cache_dir", s, env);
   if (!cache_dir) return Unexpected(cache_dir.error());
@@ -470,18 +495,9 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
                                 "KTSTR_CACHE_DIR nor XDG_CACHE_HOME is set",
                                 0, "set KTSTR_CACHE_DIR to an absolute path"};
   }
-  if (flags.runs_dir) {
-    s.runs_dir = *flags.runs_dir;
-  } else if (file.runs_dir) {
-    auto expanded = expand_home(*file.runs_dir, s.config_path, "runs_dir", env);
-    if (!expanded) return Unexpected(expanded.error());
-    s.runs_dir = *expanded;
-  } else if (auto target = env("CARGO_TARGET_DIR")) {
-    s.runs_dir = *target + "/ktstr";
-  } else {
-    s.runs_dir = "target/ktstr";
-  }
-  s.runs_dir = make_absolute(s.runs_dir);
+  auto runs_dir = runs_root_setting(flags, file, s.config_path, env);
+  if (!runs_dir) return Unexpected(runs_dir.error());
+  s.runs_dir = std::move(*runs_dir);
   using namespace std::chrono_literals;
   s.acquire_timeout = file.acquire_timeout.value_or(Duration::forever());
   s.cache_shared_timeout = file.cache_shared_timeout.value_or(Duration::of(10s));
@@ -500,6 +516,19 @@ Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& 
   s.conflict_exit_code = file.conflict_exit_code.value_or(75);
   s.pin = file.pin.value_or(true);
   return s;
+}
+
+Result<std::optional<unsigned>> cpu_cap_setting(std::optional<unsigned> flag,
+                                                const EnvLookup& env) {
+  if (flag) return flag;
+  auto text = env("KTSTR_CPU_CAP");
+  if (!text) return std::optional<unsigned>();
+  auto n = parse_u64(*text);
+  if (!n || *n == 0 || *n > k_max_cpu_cap) {
+    return fail(ExitCode::usage, fmt::format("KTSTR_CPU_CAP {} is not a CPU count", quote(*text)),
+                fmt::format("give a whole number from 1 to {}, or unset it", k_max_cpu_cap));
+  }
+  return std::optional<unsigned>(static_cast<unsigned>(*n));
 }
 
 }  // namespace ktstr

@@ -36,7 +36,13 @@ std::span<const std::string_view> config_keys();
 Result<ConfigFile> parse_config(std::string_view text, const std::string& source);
 
 struct Settings {
-  std::string lock_dir;   // absolute
+  std::string lock_dir;  // absolute
+  // Where lock_dir came from, for messages: "--lock-dir", "KTSTR_LOCK_DIR",
+  // "FILE: lock_dir" or "the default".
+  std::string lock_dir_from;
+  // The lock dir a Rust harness started from this environment uses: it reads
+  // only KTSTR_LOCK_DIR (set and non-empty), else /tmp (cache::resolve_lock_dir).
+  std::string harness_lock_dir;
   std::string cache_dir;  // absolute, or "" when there is none (cache_dir_problem)
   // Why there is no cache root (no usable HOME, no KTSTR_CACHE_DIR or
   // XDG_CACHE_HOME): an error only for what needs it.
@@ -82,5 +88,13 @@ Result<Duration> parse_env_duration(std::string_view text);
 // a config file that is not a regular file of at most 1 MiB), or a bad
 // KTSTR_CACHE_STORE_LOCK_TIMEOUT.
 Result<Settings> load_settings(const SettingsOverrides& flags, const EnvLookup& env);
+
+// The CPU budget of `acquire --cpu-cap`: the flag, else KTSTR_CPU_CAP (set
+// and non-empty, as the harness reads it), else none. Read only by acquire,
+// so a stray KTSTR_CPU_CAP cannot break the other applets. Errors: usage
+// when KTSTR_CPU_CAP is not a whole number from 1 to k_max_cpu_cap (the
+// harness refuses 0 and non-numbers too).
+inline constexpr unsigned k_max_cpu_cap = 65536;
+Result<std::optional<unsigned>> cpu_cap_setting(std::optional<unsigned> flag, const EnvLookup& env);
 
 }  // namespace ktstr

@@ -51,6 +51,13 @@ void number_json(JsonWriter& w, const LockRow& r) {
 std::string key_text(const LockRow& r, const TextStyle& /*style*/) {
   return escape_untrusted(r.key);
 }
+// Source-tree locks share the cache's .locks/ and its rows, where the harness
+// lists them, under the harness's key; the text marks them, the JSON keeps
+// the harness's shape (the key alone says it).
+std::string cache_key_text(const LockRow& r, const TextStyle& style) {
+  if (!is_source_lock_key(r.key)) return key_text(r, style);
+  return escape_untrusted(r.key) + " (source tree)";
+}
 void key_json(JsonWriter& w, const LockRow& r) {
   w.value(r.key);
 }
@@ -83,8 +90,8 @@ void waiters_json(JsonWriter& w, const LockRow& r) {
 }
 
 constexpr std::string_view k_node_help =
-    "NUMA node: of the LLC's first CPU, or of the CPU; unknown (null, ?) without sysfs NUMA "
-    "information";
+    "NUMA node: of the LLC's first CPU, or of the CPU; 0 without sysfs NUMA information, as the "
+    "Rust harness shows it";
 constexpr std::string_view k_lockfile_help = "absolute path of the lock file";
 constexpr std::string_view k_holders_help =
     "the processes holding it: pid, cmdline, mode (exclusive or shared), confirmed";
@@ -105,7 +112,10 @@ constexpr Field<LockRow> k_cpu_fields[] = {
     {"", "waiters", k_waiters_help, nullptr, waiters_json},
 };
 constexpr Field<LockRow> k_cache_fields[] = {
-    {"CACHE KEY", "cache_key", "cache key (a source-tree lock is source-HASH)", key_text, key_json},
+    {"CACHE KEY", "cache_key",
+     "cache key; a source-tree lock's is source-HASH (HASH: CRC-32 of the tree's real path), "
+     "marked (source tree) in the text",
+     cache_key_text, key_json},
     {"LOCKFILE", "lockfile", k_lockfile_help, lockfile_text, lockfile_json},
     {"HOLDERS", "holders", k_holders_help, holders_cell, holders_value},
     {"", "waiters", k_waiters_help, nullptr, waiters_json},

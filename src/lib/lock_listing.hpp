@@ -54,10 +54,6 @@ struct LockSection {
   std::string_view json_key;  // "llcs"
   std::span<const Field<LockRow>> fields;
   LockRowKind kind;
-  // Whether the text listing prints the section. Run-dir rows have no
-  // source yet (no runs root in the settings); their section is in the JSON
-  // (an empty array) and joins the text once they do.
-  bool in_text = true;
 };
 
 // Every section, in output order: LLC, CPU, cache-entry, run-dir.

@@ -115,7 +115,7 @@ fake_sysfs() {
   run complete_bash ktstr acquire --c
   [ "$status" -eq 0 ]
   [ "$(sort <<<"$output" | tr '\n' ' ')" = \
-    "--cache --cache-dir --close --color --command --config --conflict-exit-code --cpu --cpus " ]
+    "--cache --cache-dir --close --color --command --config --conflict-exit-code --cpu --cpu-cap --cpus " ]
 }
 
 @test "bash: the same through a ktstr-acquire link, and after global options" {

@@ -135,10 +135,14 @@ pages() {
   env=$(section "$MAN_DIR/man1/ktstr-acquire.1" ENVIRONMENT)
   grep -qE '^ +KTSTR_LOCK_DIR$' <<<"$env"
   grep -qE '^ +KTSTR_CPUS$' <<<"$env"
+  grep -qE '^ +KTSTR_CPU_CAP$' <<<"$env"
+  grep -qE '^ +CARGO_TARGET_DIR$' <<<"$env"
   files=$(section "$MAN_DIR/man1/ktstr-acquire.1" FILES)
   grep -qF 'lock_dir/ktstr-cpu-N.lock' <<<"$files"
   grep -qF 'lock_dir/ktstr-llc-N.lock' <<<"$files"
   grep -qF 'cache_root/.locks/KEY.lock' <<<"$files"
+  grep -qF 'cache_root/.locks/source-HASH.lock' <<<"$files"
+  grep -qF 'runs_root/.locks/KEY.lock' <<<"$files"
   grep -qF '/etc/ktstr/ktstr.toml' <<<"$files"
 }
 

@@ -113,3 +113,160 @@ print("source-%08x.lock" % zlib.crc32(os.path.realpath(sys.argv[1]).encode()))' 
   ktstr_run 0 locks --json
   [ "$(jq -r '.cache[0].cache_key' <<<"$output")" = "${name%.lock}" ]
 }
+
+@test "locks marks source-tree locks in the text, and keeps the harness's key in the JSON" {
+  mkdir -p "$T/linux" "$KTSTR_CACHE_DIR/.locks"
+  local name
+  name=$(source_lock_name "$T/linux")
+  : >"$KTSTR_CACHE_DIR/.locks/linux-6.12.lock"
+  ktstr_start acquire --source "$T/linux" -- sleep 30
+  wait_until "acquire holds it" wait_for_lock_pid "$KTSTR_PID"
+  ktstr_run 0 locks
+  assert_line --regexp "^  ${name%.lock} \(source tree\) +$KTSTR_CACHE_DIR/.locks/$name +$KTSTR_PID exclusive "
+  assert_line --regexp "^  linux-6\.12 +$KTSTR_CACHE_DIR/.locks/linux-6\.12\.lock +-$"
+  ktstr_run 0 locks --json
+  assert_equal "$(jq -c '[.cache[].cache_key]' <<<"$output")" "[\"linux-6.12\",\"${name%.lock}\"]"
+}
+
+@test "the runs root: runs_dir in the config wins over \$CARGO_TARGET_DIR" {
+  printf 'runs_dir = "%s"\n' "$T/cfg-runs" >"$T/k.toml"
+  CARGO_TARGET_DIR=$T/tgt ktstr_run 0 --config "$T/k.toml" acquire --run k1 -- sh -c 'echo "$KTSTR_LOCKS"'
+  assert_output "$T/cfg-runs/.locks/k1.lock"
+  CARGO_TARGET_DIR=$T/tgt ktstr_run 0 --config "$T/k.toml" --runs-dir "$T/flag" acquire --run k1 -- sh -c 'echo "$KTSTR_LOCKS"'
+  assert_output "$T/flag/.locks/k1.lock"
+}
+
+# ---- --cpu-cap: the harness's no-perf / kernel-build plan ----
+# fake_topology_two_sockets: LLC 0 = 0-3, LLC 1 = 4-7 (node 0);
+# LLC 2 = 8-11, LLC 3 = 12-15 (node 1). Its CPUs beyond this machine's are
+# reserved with --no-pin.
+
+# llc_modes HOLDER: "N:MODE" for each LLC lock HOLDER holds in the probe's
+# copy of /proc/locks (LLCs 0-9, in order), then "cpu" for each CPU lock it
+# holds, space-separated.
+llc_modes() {
+  local n m f out=()
+  for f in "$D"/ktstr-llc-?.lock; do
+    [ -e "$f" ] || continue
+    n=${f##*/ktstr-llc-}
+    m=$(flock_mode "$1" "$f" "$T/proc_locks")
+    [ -z "$m" ] || out+=("${n%.lock}:$m")
+  done
+  for f in "$D"/ktstr-cpu-*.lock; do
+    [ -e "$f" ] || continue
+    [ -z "$(flock_mode "$1" "$f" "$T/proc_locks")" ] || out+=(cpu)
+  done
+  echo "${out[*]}"
+}
+
+@test "--cpu-cap N shares whole LLCs covering N, takes no CPU lock, runs on their CPUs" {
+  fake_topology_two_sockets
+  ktstr_run 0 acquire --no-pin --cpu-cap 6 -- "$PROBE" "$T"
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "0:READ 1:READ"
+  assert_equal "$(cat "$T/cpus")" 0-7
+  assert_equal "$(cat "$T/cpu_cap")" 6
+  assert_equal "$(cat "$T/lockpaths")" "$D/ktstr-llc-0.lock:$D/ktstr-llc-1.lock"
+  [ -z "$(find "$D" -name 'ktstr-cpu-*')" ]
+}
+
+@test "--cpu-cap pins the command to the chosen LLCs' CPUs it may run on" {
+  # CPU 1 is LLC 0, CPU 0 is LLC 1 (cache ids 4 and 9).
+  fake_topology_small
+  ktstr_run 0 acquire --cpu-cap 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/allowed")" 1
+  assert_equal "$(cat "$T/cpus")" 1
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "0:READ"
+  ktstr_run_with 0 taskset -c 0 -- acquire --cpu-cap 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/allowed")" 0
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "1:READ"
+}
+
+@test "--cpu-cap joins LLCs the harness already shares (kernel builds packed together)" {
+  fake_topology_two_sockets
+  # util-linux flock plays a harness build holding LLC 2 shared.
+  harness_hold -s "$D/ktstr-llc-2.lock"
+  ktstr_run 0 acquire --no-pin --cpu-cap 4 -- "$PROBE" "$T"
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "2:READ"
+  assert_equal "$(cat "$T/cpus")" 8-11
+  # Beyond it, the seed's node first: LLC 3, not LLC 0.
+  ktstr_run 0 acquire --no-pin --cpu-cap 6 -- "$PROBE" "$T"
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "2:READ 3:READ"
+}
+
+@test "--cpu-cap goes around an LLC a perf-mode harness holds exclusively" {
+  fake_topology_two_sockets
+  harness_hold -x "$D/ktstr-llc-0.lock"
+  ktstr_run 0 acquire -n --no-pin --cpu-cap 4 -- "$PROBE" "$T"
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "1:READ"
+}
+
+@test "--cpu-cap conflicts with exclusive holders it cannot go around: -n exits 75 naming them" {
+  fake_topology_two_sockets
+  harness_hold -x "$D/ktstr-llc-1.lock"
+  ktstr_run 75 acquire -n --no-pin --cpu-cap 16 -- true
+  [[ "$stderr" == *"ktstr-llc-1.lock' is busy (shared wanted): held by $HOLDER_PID (exclusive)"* ]]
+  # It waits for them otherwise, and gets in once they are gone.
+  ktstr_start acquire --no-pin --cpu-cap 16 -- "$PROBE" "$T"
+  sleep 0.3
+  [ ! -e "$T/cpus" ]
+  harness_release
+  ktstr_wait 0
+  assert_equal "$(cat "$T/cpus")" 0-15
+}
+
+@test "--cpu-cap coexists with --cpu on its LLC and excludes --llc, both ways, as the harness's plan" {
+  fake_topology_two_sockets
+  ktstr_start acquire --no-pin --cpu-cap 4 -- sleep 30
+  wait_until "acquire holds its LLC" wait_for_lock_pid "$KTSTR_PID"
+  # The harness's --cpu (SH on the LLC, EX on the CPU) gets in; its perf
+  # mode and ktstr's --llc (EX on the LLC) do not.
+  run flock -n -s "$D/ktstr-llc-0.lock" true
+  assert_success
+  run flock -n -x "$D/ktstr-llc-0.lock" true
+  assert_failure 1
+  ktstr_run 0 acquire -n --no-pin --cpu 2 -- true
+  ktstr_run 75 acquire -n --no-pin --llc 0 -- true
+  kill "$KTSTR_PID"
+  ktstr_wait 143
+
+  ktstr_start acquire --no-pin --llc 0-3 -- sleep 30
+  wait_until "acquire holds the LLCs" wait_for_lock_pid "$KTSTR_PID"
+  ktstr_run 75 acquire -n --no-pin --cpu-cap 1 -- true
+}
+
+@test "KTSTR_CPU_CAP is --cpu-cap's default; the flag wins" {
+  fake_topology_two_sockets
+  KTSTR_CPU_CAP=4 ktstr_run 0 acquire --no-pin -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpu_cap")" 4
+  assert_equal "$(cat "$T/cpus")" 0-3
+  KTSTR_CPU_CAP=4 ktstr_run 0 acquire --no-pin --cpu-cap 8 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpu_cap")" 8
+  assert_equal "$(cat "$T/cpus")" 0-7
+  # Empty is unset, as for the harness: no plan (the command inherits the
+  # variable as it was); without a cap none is exported.
+  KTSTR_CPU_CAP= ktstr_run 0 acquire --no-pin --cpu 3 -- "$PROBE" "$T"
+  assert_equal "$(llc_modes "$(cat "$T/ppid")")" "0:READ cpu"
+  assert_equal "$(cat "$T/cpu_cap")" ""
+  ktstr_run 0 acquire --no-pin --cpu 3 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/cpu_cap")" unset
+}
+
+@test "--cpu-cap and KTSTR_CPU_CAP refuse what is not a CPU count: 64, one line, nothing created" {
+  fake_topology_two_sockets
+  local bad
+  for bad in 0 -1 four 1.5 65537; do
+    ktstr_run 64 acquire --no-pin --cpu-cap "$bad" -- true
+    assert_one_error_line "ktstr acquire:"
+    KTSTR_CPU_CAP=$bad ktstr_run 64 acquire --no-pin -- true
+    assert_one_error_line "ktstr acquire: KTSTR_CPU_CAP '$bad' is not a CPU count"
+  done
+  # A budget above the CPUs available.
+  ktstr_run 64 acquire --no-pin --cpu-cap 17 -- true
+  assert_one_error_line "ktstr acquire: --cpu-cap 17: only 16 online CPUs are available"
+  ktstr_run_with 64 taskset -c 0 -- acquire --cpu-cap 2 -- true
+  assert_one_error_line "ktstr acquire: --cpu-cap 2: only 1 online CPUs"
+  [ -z "$(ls -A "$D")" ]
+  # A flag makes a bad variable moot; other applets never read it.
+  KTSTR_CPU_CAP=four ktstr_run 0 acquire --no-pin --cpu-cap 1 -- true
+  KTSTR_CPU_CAP=four ktstr_run 0 locks
+}

@@ -2,7 +2,11 @@
 # Parity with the Rust ktstr harness (SPEC §3): on every sysfs shape, partial
 # ones included, `acquire --cpu C` locks the LLC file the harness would lock
 # for CPU C. The expected LLC numbers come from an independent reading of the
-# harness's rule (harness_llc_of below, in Python), not from ktstr.
+# harness's rule (harness_llc_of below, in Python), not from ktstr. It also
+# checks that both tools share one lock space, or that ktstr says they do not.
+
+# Each test fails on its own after this long, so a hang fails fast.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 
 setup() {
   load test_helper
@@ -165,4 +169,50 @@ assert_same_llc_as_harness() {
   : >"$D/ktstr-cpu-3.lock"
   ktstr_run 0 locks --json
   assert_equal "$(jq -c '[.llcs[0].numa_node, .cpus[0].numa_node]' <<<"$output")" '[2,1]'
+}
+
+# ---- one lock space: the harness reads only KTSTR_LOCK_DIR, else /tmp ----
+
+@test "fscheck says when a harness started here would use another lock dir, in one line" {
+  mkdir -p "$T/other"
+  ktstr_run 0 --lock-dir "$T/other" fscheck
+  assert_one_error_line "ktstr fscheck: lock dir '$T/other' (from --lock-dir) is not '$D'"
+  [[ "$stderr" == *"Rust harness"* ]]
+  # stdout is still the verdicts alone, and JSON stays JSON.
+  assert_line --index 0 --regexp "^$T/other: [a-z0-9]+: ok$"
+  ktstr_run 0 --lock-dir "$T/other" fscheck --json
+  jq -e 'length == 2' <<<"$output"
+  # From the config file, with KTSTR_LOCK_DIR unset: against /tmp.
+  printf 'lock_dir = "%s"\n' "$T/other" >"$T/k.toml"
+  (
+    unset KTSTR_LOCK_DIR
+    ktstr_run 0 --config "$T/k.toml" fscheck
+    assert_one_error_line "ktstr fscheck: lock dir '$T/other' (from $T/k.toml: lock_dir) is not '/tmp'"
+  )
+}
+
+@test "no lock-space note when both tools use one dir (same path, spelt otherwise, or -q)" {
+  ktstr_run 0 fscheck
+  [ -z "$stderr" ]
+  ktstr_run 0 --lock-dir "$D/" fscheck
+  [ -z "$stderr" ]
+  ln -s "$D" "$T/link"
+  ktstr_run 0 --lock-dir "$T/link" fscheck
+  [ -z "$stderr" ]
+  ktstr_run 0 -q --lock-dir "$T/other" fscheck
+  [ -z "$stderr" ]
+  # Named PATHs are checked without the settings: no note.
+  ktstr_run 0 --lock-dir "$T/other" fscheck "$T"
+  [ -z "$stderr" ]
+}
+
+@test "acquire -v says when the harness would use another lock dir; the command gets it anyway" {
+  ktstr_run 0 -v --lock-dir "$T/other" acquire --path "$T/f" -- sh -c 'echo "$KTSTR_LOCK_DIR"'
+  assert_output "$T/other"
+  [[ "$stderr" == *"ktstr acquire: lock dir '$T/other' (from --lock-dir) is not '$D'"* ]]
+  [ "$(grep -c "is not '$D'" <<<"$stderr")" -eq 1 ]
+  ktstr_run 0 --lock-dir "$T/other" acquire --path "$T/f" -- true
+  [ -z "$stderr" ]
+  ktstr_run 0 -v acquire --path "$T/f" -- true
+  [[ "$stderr" != *"Rust harness"* ]]
 }

@@ -362,8 +362,9 @@ flock_waiting() {
 
 # write_probe: creates $BATS_TEST_TMPDIR/probe, a command for acquire to run
 # that records what it sees into the directory given as its argument: ppid,
-# pid, a copy of /proc/locks, KTSTR_CPUS and KTSTR_LOCKS ("unset" when
-# absent), its Cpus_allowed_list and the targets of its open fds. Sets $PROBE.
+# pid, a copy of /proc/locks, KTSTR_CPUS, KTSTR_LOCKS and KTSTR_CPU_CAP
+# ("unset" when absent), its Cpus_allowed_list and the targets of its open
+# fds. Sets $PROBE.
 write_probe() {
   PROBE=$BATS_TEST_TMPDIR/probe
   cat >"$PROBE" <<'PROBE_EOF'
@@ -374,6 +375,7 @@ echo "$$" >"$out/pid"
 cat /proc/locks >"$out/proc_locks"
 printf '%s\n' "${KTSTR_CPUS-unset}" >"$out/cpus"
 printf '%s\n' "${KTSTR_LOCKS-unset}" >"$out/lockpaths"
+printf '%s\n' "${KTSTR_CPU_CAP-unset}" >"$out/cpu_cap"
 sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$$/status" >"$out/allowed"
 for fd in /proc/$$/fd/*; do readlink "$fd" || :; done >"$out/fds"
 PROBE_EOF

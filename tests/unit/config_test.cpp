@@ -653,5 +653,49 @@ TEST(ParseEnvDuration, HumantimeAndKtstrSyntax) {
   }
 }
 
+// The lock dir a Rust harness started from this environment uses, and where
+// ktstr's came from (for fscheck's and acquire -v's note).
+TEST_F(RunsDirTest, HarnessLockDirIsKtstrLockDirElseTmp) {
+  auto s = load();
+  ASSERT_TRUE(s.has_value()) << s.error().describe();
+  EXPECT_EQ(s->harness_lock_dir, "/tmp");
+  EXPECT_EQ(s->lock_dir_from, "the default");
+  test::write_file(dir_ / "c.toml", "lock_dir = \"/cfg/locks\"\n");
+  env_.vars["KTSTR_CONFIG"] = dir_ / "c.toml";
+  EXPECT_EQ(load()->lock_dir, "/cfg/locks");
+  EXPECT_EQ(load()->lock_dir_from, dir_ / "c.toml: lock_dir");
+  EXPECT_EQ(load()->harness_lock_dir, "/tmp");
+  env_.vars["KTSTR_LOCK_DIR"] = "/env/locks";
+  EXPECT_EQ(load()->lock_dir_from, "KTSTR_LOCK_DIR");
+  EXPECT_EQ(load()->harness_lock_dir, "/env/locks");
+  SettingsOverrides flags;
+  flags.lock_dir = "/flag/locks";
+  EXPECT_EQ(load(flags)->lock_dir_from, "--lock-dir");
+  EXPECT_EQ(load(flags)->harness_lock_dir, "/env/locks");
+  env_.vars["KTSTR_LOCK_DIR"] = "";  // empty: unset, for both tools
+  EXPECT_EQ(load(flags)->harness_lock_dir, "/tmp");
+}
+
+// --cpu-cap > KTSTR_CPU_CAP > none; the harness refuses 0 and non-numbers.
+TEST(CpuCapSetting, FlagThenEnvironment) {
+  FakeEnv env;
+  EXPECT_EQ(cpu_cap_setting(std::nullopt, env.lookup()).value_or(7u), std::nullopt);
+  EXPECT_EQ(cpu_cap_setting(3u, env.lookup()).value_or(std::nullopt), 3u);
+  env.vars["KTSTR_CPU_CAP"] = "8";
+  EXPECT_EQ(cpu_cap_setting(std::nullopt, env.lookup()).value_or(std::nullopt), 8u);
+  EXPECT_EQ(cpu_cap_setting(3u, env.lookup()).value_or(std::nullopt), 3u);
+  env.vars["KTSTR_CPU_CAP"] = "";
+  EXPECT_EQ(cpu_cap_setting(std::nullopt, env.lookup()).value_or(7u), std::nullopt);
+  for (std::string bad : {"0", "-1", "four", " 4", "4 ", "1.5", "65537", "99999999999999999999"}) {
+    env.vars["KTSTR_CPU_CAP"] = bad;
+    auto r = cpu_cap_setting(std::nullopt, env.lookup());
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, ExitCode::usage) << bad;
+    EXPECT_NE(r.error().message.find("KTSTR_CPU_CAP"), std::string::npos) << r.error().message;
+    // A bad variable does not matter when the flag is given.
+    EXPECT_EQ(cpu_cap_setting(2u, env.lookup()).value_or(std::nullopt), 2u) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ktstr
