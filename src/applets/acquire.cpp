@@ -265,6 +265,19 @@ Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o,
   return acquire_locks(plan.request, opts);
 }
 
+// -v: how long the wait took, as flock(1) --verbose says it; a wait that
+// ended without the locks says so rather than claiming it got them.
+void say_how_long(const AcquireOutcome& outcome, std::chrono::steady_clock::time_point started,
+                  Context& ctx) {
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (outcome.acquired) {
+    ctx.info(fmt::format("getting the locks took {:.6f} seconds", took));
+  } else {
+    ctx.info(fmt::format("{} after {:.6f} seconds, holding nothing",
+                         outcome.interrupted ? "interrupted" : "gave up on the locks", took));
+  }
+}
+
 // The command's environment carries the lock space this run used, so a Rust
 // harness or a nested ktstr started by it (they read only the environment)
 // locks the same files, whatever flag or config file chose them here.
@@ -333,10 +346,8 @@ Result<Exit> run(const Options& given, Context& ctx) {
   auto started = std::chrono::steady_clock::now();
   auto outcome = wait_for_locks(*plan, o, planned.requests, s, ctx);
   if (!outcome) return Unexpected(outcome.error());
+  if (ctx.verbose()) say_how_long(*outcome, started, ctx);
   if (ctx.verbose()) {
-    // As flock(1) --verbose says it.
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    ctx.info(fmt::format("getting the locks took {:.6f} seconds", took.count()));
     for (const auto& e : outcome->skipped)
       ctx.warn(e);
   }

@@ -215,6 +215,24 @@ Status plan_cpus(Planner& p, unsigned count) {
   return {};
 }
 
+// --llc with pinning, when the command could run on none of the LLCs' CPUs:
+// names the LLCs, their CPUs and the mask.
+Error llc_outside_mask(std::vector<unsigned> llcs, const HostView& host) {
+  std::sort(llcs.begin(), llcs.end());
+  llcs.erase(std::unique(llcs.begin(), llcs.end()), llcs.end());
+  std::vector<unsigned> cpus;
+  for (unsigned l : llcs) {
+    const auto& of = host.topology->llcs[l].cpus;
+    cpus.insert(cpus.end(), of.begin(), of.end());
+  }
+  std::sort(cpus.begin(), cpus.end());
+  return Error{
+      ExitCode::usage,
+      fmt::format("--llc {}: none of its CPUs ({}) is in this process's affinity mask ({})",
+                  format_cpu_list(llcs), format_cpu_list(cpus), format_cpu_list(host.allowed)),
+      0, "use --no-pin to reserve it without running on it"};
+}
+
 template <class Items, class Step>
 Status plan_each(Planner& p, const Items& items, Step step) {
   for (const auto& item : items) {
@@ -295,8 +313,7 @@ Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings
   std::sort(cpus.begin(), cpus.end());
   cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
   if (!req.llcs.empty() && cpus.empty() && req.pin && req.cpus.empty()) {
-    return fail(ExitCode::usage, "--llc: none of the LLC's CPUs is in this process's affinity mask",
-                "use --no-pin to reserve it without running on it");
+    return Unexpected(llc_outside_mask(req.llcs, host));
   }
   if (req.cpu_count) {
     st = plan_cpus(p, *req.cpu_count);

@@ -137,8 +137,10 @@ constexpr LockSection k_sections[] = {
 
 // ---- holder fields ----
 
+// '?': /proc/PID/fd could not be read, so the process may hold or wait for
+// another file with the same /proc/locks key (btrfs).
 std::string_view state_of(const Holder& h) {
-  if (h.waiter) return "waiting";
+  if (h.waiter) return h.confirmed ? "waiting" : "waiting?";
   return h.confirmed ? "held" : "held?";
 }
 
@@ -155,7 +157,7 @@ constexpr Field<Holder> k_holder_fields[] = {
      [](JsonWriter& w, const Holder& h) { w.value(lock_mode_name(h.mode)); }, 9},
     {"", "confirmed", "false when /proc/PID/fd could not be read to confirm it", nullptr,
      [](JsonWriter& w, const Holder& h) { w.value(h.confirmed); }},
-    {"STATE", "", "held, held? (unconfirmed) or waiting",
+    {"STATE", "", "held or waiting; held? or waiting? when unconfirmed",
      [](const Holder& h, const TextStyle&) { return std::string(state_of(h)); }, nullptr, 7},
 };
 

@@ -246,6 +246,44 @@ refused() {
   assert_equal "$(cat "$T/cpus")" 1
 }
 
+@test "acquire --llc N with none of its CPUs in the affinity mask: 64 naming it, nothing created" {
+  fake_topology_small
+  # LLC 0 is CPU 1 (cache id 4 ranks first); the caller may run on CPU 0 only.
+  ktstr_run_with 64 taskset -c 0 -- acquire --llc 0 -- touch "$T/ran"
+  assert_output ''
+  assert_one_error_line "ktstr acquire:"
+  assert_equal "$stderr" "ktstr acquire: --llc 0: none of its CPUs (1) is in this process's affinity mask (0); use --no-pin to reserve it without running on it"
+  [ ! -e "$T/ran" ]
+  [ ! -e "$D" ]
+  # LLC 1 is CPU 0: the command runs there.
+  ktstr_run_with 0 taskset -c 0 -- acquire --llc 1 -- "$PROBE" "$T"
+  assert_equal "$(cat "$T/allowed")" 0
+  assert_equal "$(cat "$T/cpus")" 0
+  # --no-pin reserves LLC 0 and leaves the command where it was.
+  ktstr_run_with 0 taskset -c 0 -- acquire --llc 0 --no-pin -- "$PROBE" "$T"
+  assert_equal "$(flock_mode "$(cat "$T/ppid")" "$D/ktstr-llc-0.lock" "$T/proc_locks")" WRITE
+  assert_equal "$(cat "$T/allowed")" 0
+  assert_equal "$(cat "$T/cpus")" 1
+}
+
+@test "acquire --path '': 64 naming --path, nothing created, nothing run" {
+  fake_topology_small
+  mkdir "$T/cwd"
+  cd "$T/cwd"
+  refused 64 "--path" --path ''
+  assert_equal "$stderr" "ktstr acquire: --path: an empty path names nothing"
+  # Beside valid requests, nothing of theirs is created either.
+  refused 64 "--path" --cpu 0 --cache k --path ''
+  # flock(1)'s FILE COMMAND form with an empty FILE.
+  ktstr_run 64 acquire '' touch "$T/ran"
+  assert_output ''
+  assert_equal "$stderr" "ktstr acquire: --path: an empty path names nothing"
+  [ ! -e "$T/ran" ]
+  [ ! -e "$D" ]
+  # No file in the working directory stands for the empty path.
+  assert_equal "$(ls -A "$T/cwd")" ''
+}
+
 @test "acquire refuses an LLC index out of range" {
   fake_topology_small
   refused 64 "LLC 2" --llc 2

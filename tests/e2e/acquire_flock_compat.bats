@@ -68,9 +68,67 @@ same() {
   assert_output "inner=1"
 }
 
-@test "--verbose says how long getting the locks took, as flock does" {
+# millis_in LINE: the seconds of a "... took 1.234567 seconds" or "... after
+# 1.234567 seconds, ..." line, as a whole number of milliseconds.
+millis_in() {
+  local s
+  s=$(sed -nE 's/.* ([0-9]+\.[0-9]{6}) seconds.*/\1/p' <<<"$1")
+  [ -n "$s" ] || { echo "no seconds in: $1" >&2; return 1; }
+  echo $((10#${s%.*} * 1000 + 10#${s#*.} / 1000))
+}
+
+@test "--verbose: how long getting the locks took, as flock does, then each lock held" {
   ktstr_run 0 acquire --verbose "$F" true
-  [[ "$stderr" == *"getting the locks took "*" seconds"* ]]
+  assert_output ''
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  # flock(1) prints "getting lock took %ld.%06ld seconds".
+  [[ "${stderr_lines[0]}" =~ ^"ktstr acquire: getting the locks took "[0-9]+\.[0-9]{6}" seconds"$ ]]
+  assert_equal "${stderr_lines[1]}" "ktstr acquire: holding $F (exclusive)"
+  # Without --verbose, nothing.
+  ktstr_run 0 acquire "$F" true
+  assert_equal "$stderr" ''
+}
+
+@test "--verbose: every lock of a mixed request, in lock order, with its mode" {
+  fake_topology_small
+  ktstr_run 0 acquire -v --cpu 0 --cache k --path "$F" -s -- true
+  assert_output ''
+  [ "${#stderr_lines[@]}" -eq 5 ]
+  [[ "${stderr_lines[0]}" == "ktstr acquire: getting the locks took "* ]]
+  # CPU 0's LLC is LLC 1 (cache id 9 ranks second); -s makes --cache and
+  # --path shared, never the CPU lock.
+  assert_equal "$(printf '%s\n' "${stderr_lines[@]:1}")" "ktstr acquire: holding $D/ktstr-llc-1.lock (shared)
+ktstr acquire: holding $D/ktstr-cpu-0.lock (exclusive)
+ktstr acquire: holding $KTSTR_CACHE_DIR/.locks/k.lock (shared)
+ktstr acquire: holding $F (shared)"
+}
+
+@test "--verbose: the time is the time waited" {
+  hold_lock -x "$F"
+  ktstr_start acquire -v -w 20 "$F" true
+  wait_until "acquire waits" flock_waiting_on "$KTSTR_PID" "$F"
+  sleep 0.5
+  harness_release "$HOLDER_PID"
+  ktstr_wait 0
+  local lines=()
+  mapfile -t lines <<<"$stderr"
+  [ "${#lines[@]}" -eq 2 ]
+  [ "$(millis_in "${lines[0]}")" -ge 500 ]
+  assert_equal "${lines[1]}" "ktstr acquire: holding $F (exclusive)"
+}
+
+@test "--verbose on a conflict: how long it waited before giving up, never that it got the locks" {
+  hold_lock -x "$F"
+  ktstr_run 75 acquire -v -n "$F" true
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  [[ "${stderr_lines[0]}" =~ ^"ktstr acquire: gave up on the locks after "[0-9]+\.[0-9]{6}" seconds, holding nothing"$ ]]
+  [[ "${stderr_lines[1]}" == "ktstr acquire: '$F' is busy (exclusive wanted): held by $HOLDER_PID (exclusive) flock -x $F sleep 600" ]]
+  ktstr_run 75 acquire -v -w 0.3 "$F" true
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  [[ "${stderr_lines[0]}" == "ktstr acquire: gave up on the locks after "* ]]
+  # -w is a deadline: it waited at least that long.
+  [ "$(millis_in "${stderr_lines[0]}")" -ge 300 ]
+  [[ "$stderr" != *"getting the locks took"* && "$stderr" != *holding\ /* ]]
 }
 
 @test "a repeated option: the last one wins" {

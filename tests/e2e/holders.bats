@@ -205,6 +205,98 @@ check_fs() {
     and .[0].holders[0].pid == $p and .[0].holders[0].confirmed == false' <<<"$output"
 }
 
+# root_holder_and_waiter: as root, flock(1) holds $BATS_TEST_TMPDIR/open/f and
+# a second flock(1) waits for it; the directories are open to nobody. Sets
+# $G (the file), $HOLDER_PID and $WAITER_PID.
+root_holder_and_waiter() {
+  mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
+  G=$BATS_TEST_TMPDIR/open/f
+  touch "$G"
+  open_path_to_others "$BATS_TEST_TMPDIR"
+  hold_lock "$G"
+  flock "$G" true 3>&- &
+  WAITER_PID=$!
+  wait_for_waiter_pid "$WAITER_PID"
+}
+
+@test "a waiter whose /proc/PID/fd cannot be read: still waiting, with its pid, unconfirmed" {
+  require_root "switches to user nobody"
+  root_holder_and_waiter
+  ktstr_run_as_nobody 0 holders "$G"
+  assert_equal "$stderr" ""
+  assert_line --index 0 --regexp '^PID +MODE +STATE +COMMAND$'
+  assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held\? +flock $G sleep 600$"
+  # Its cmdline is readable; only whether it waits for this very file (and
+  # not a same-key file on btrfs) is unknown.
+  assert_line --index 2 --regexp "^$WAITER_PID +exclusive +waiting\? +flock $G true$"
+  [ "${#lines[@]}" -eq 3 ]
+  ktstr_run_as_nobody 0 holders --json "$G"
+  jq -e --argjson w "$WAITER_PID" --arg cmd "flock $G true" '
+    .[0].waiters == [.[0].waiters[0]] and .[0].waiters[0].pid == $w
+    and .[0].waiters[0].mode == "exclusive" and .[0].waiters[0].confirmed == false
+    and .[0].waiters[0].cmdline == $cmd' <<<"$output"
+  # As root the same waiter is confirmed.
+  ktstr_run 0 holders "$G"
+  assert_line --index 2 --regexp "^$WAITER_PID +exclusive +waiting +flock $G true$"
+}
+
+@test "a waiter hidden by hidepid=2: still waiting, with its pid, cmdline unavailable" {
+  require_root "mounts a private /proc"
+  command -v unshare >/dev/null || skip "needs unshare (Debian package util-linux)"
+  root_holder_and_waiter
+  local json
+  for json in "" --json; do
+    run --separate-stderr unshare --mount --propagation private -- sh -c '
+      mount -t proc -o hidepid=2 proc /proc &&
+      exec setpriv --reuid nobody --regid nogroup --clear-groups -- "$@"' \
+      sh "$KTSTR" holders $json "$G"
+    [ "$status" -eq 0 ] || { echo "status $status: $stderr" >&2; return 1; }
+    assert_equal "$stderr" ""
+    if [ -z "$json" ]; then
+      assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held\? +<cmdline unavailable>$"
+      assert_line --index 2 --regexp "^$WAITER_PID +exclusive +waiting\? +<cmdline unavailable>$"
+      [ "${#lines[@]}" -eq 3 ]
+    else
+      jq -e --argjson h "$HOLDER_PID" --argjson w "$WAITER_PID" '
+        (.[0].holders | length == 1) and (.[0].waiters | length == 1)
+        and ([.[0].holders[0], .[0].waiters[0]] | map([.pid, .mode, .confirmed, .cmdline])
+          == [[$h, "exclusive", false, "<cmdline unavailable>"],
+              [$w, "exclusive", false, "<cmdline unavailable>"]])' <<<"$output"
+    fi
+  done
+}
+
+@test "holders never reads the config: a broken, FIFO or missing one changes nothing (strace)" {
+  strace -f -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+  hold_lock "$F"
+  local bad=$BATS_TEST_TMPDIR/bad.toml xdg=$XDG_CONFIG_HOME/ktstr/ktstr.toml
+  printf 'lock_dir = \n' >"$bad"
+  mkdir -p "${xdg%/*}"
+  mkfifo "$xdg"
+  # Each config is one an applet that reads it fails on (locks does).
+  KTSTR_CONFIG=$bad ktstr_run 78 locks
+  ktstr_run_with 78 timeout 20 -- locks
+  KTSTR_CONFIG=$BATS_TEST_TMPDIR/missing.toml ktstr_run 66 locks
+  # holders answers all the same. (A FIFO it opened would block: timeout.)
+  local log=$BATS_TEST_TMPDIR/strace.log env
+  for env in "KTSTR_CONFIG=$bad" "KTSTR_CONFIG=$BATS_TEST_TMPDIR/missing.toml" "KTSTR_CONFIG="; do
+    # LeakSanitizer cannot run under ptrace; leaks are checked by every other test.
+    run --separate-stderr env "$env" ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+      timeout 20 strace -f -qq -o "$log" -e trace=%file "$KTSTR" holders "$F"
+    [ "$status" -eq 0 ] || { echo "$env: status $status: $stderr" >&2; return 1; }
+    assert_equal "$stderr" ""
+    assert_line --index 1 --regexp "^$HOLDER_PID +exclusive +held +flock $F sleep 600$"
+    # It looked at the lock, and at no config file anywhere.
+    grep -q '/proc/locks' "$log"
+    run ! grep -E 'ktstr\.toml|/bad\.toml|/missing\.toml' "$log"
+  done
+  # The trace would show a config read: locks, traced the same way, reads it.
+  run env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    strace -f -qq -o "$log" -e trace=%file "$KTSTR" --config "$bad" locks
+  [ "$status" -eq 78 ]
+  grep -q "$bad" "$log"
+}
+
 @test "a POSIX (fcntl) lock on the file is not a flock holder" {
   # struct flock on LP64: short type, short whence, off_t start, off_t len,
   # pid_t pid (with padding); F_SETLKW takes a write lock on the whole file.

@@ -12,6 +12,10 @@ teardown() {
   # flock(1) and acquire fork their command; end those children as well, so
   # no `sleep 600` outlives the test.
   kill_background_trees
+  # The private tmux server of a terminal test, and what runs in it.
+  if [ -n "${TMUX_SOCK:-}" ] && [ -S "$TMUX_SOCK" ]; then
+    tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || :
+  fi
 }
 
 # The exact output of a listing with nothing in it.
@@ -357,6 +361,103 @@ dir_state() {
   # The first frame was the empty one; piped output never carries escapes.
   [ "$(head -8 "$out")" = "$EMPTY_TEXT" ]
   run ! grep -q $'\033' "$out"
+}
+
+@test "--watch stops on SIGTERM: exit 0, every frame whole, nothing left behind" {
+  mkdir -p "$KTSTR_LOCK_DIR"
+  : >"$KTSTR_LOCK_DIR/ktstr-cpu-4.lock"
+  local before
+  before=$(dir_state "$KTSTR_LOCK_DIR")
+  ktstr_start locks --watch 100ms
+  local out=${KTSTR_BG_OUT[$KTSTR_PID]}
+  wait_until "two frames" eval '[ "$(grep -c "^LLC locks:" "$out")" -ge 2 ]'
+  kill -TERM "$KTSTR_PID"
+  ktstr_wait 0
+  assert_equal "$stderr" ""
+  # Frames are blank-line separated, each the whole listing, the last one
+  # included: SIGTERM never cuts one short.
+  local frame frames i expected=
+  frame=$(head -9 <<<"$output")
+  [[ "$(sed -n 5p <<<"$frame")" =~ ^"  4 "\ +[0-9]+\ +"$KTSTR_LOCK_DIR/ktstr-cpu-4.lock"\ +-$ ]]
+  assert_equal "$(sed -n 8,9p <<<"$frame")" "Run-dir locks:
+  (none)"
+  frames=$(grep -c '^LLC locks:' <<<"$output")
+  [ "$frames" -ge 2 ]
+  for ((i = 0; i < frames; i++)); do
+    [ "$i" -eq 0 ] || expected+=$'\n\n'
+    expected+=$frame
+  done
+  assert_equal "$output" "$expected"
+  # Nothing was created or changed, and no cache dir appeared.
+  assert_equal "$(dir_state "$KTSTR_LOCK_DIR")" "$before"
+  [ ! -e "$KTSTR_CACHE_DIR" ]
+}
+
+# tmux_screen: what the test's tmux pane shows now, wrapped lines joined,
+# trailing blanks and the blank lines below the last text dropped.
+tmux_screen() {
+  tmux -S "$TMUX_SOCK" capture-pane -p -J -t ktstr | sed 's/[[:space:]]*$//' |
+    awk '{ line[NR] = $0 } $0 != "" { last = NR } END { for (i = 1; i <= last; i++) print line[i] }'
+}
+
+# screen_shows REGEX: some line of the pane matches REGEX (extended).
+screen_shows() {
+  tmux_screen | grep -qE -- "$1"
+}
+
+# assert_screen_is_one_listing: the pane shows exactly one listing, from its
+# top line, the same as a one-shot `ktstr locks` prints now. A capture may
+# catch a redraw halfway, so it is taken again (1 s at most) until it matches.
+assert_screen_is_one_listing() {
+  local screen i
+  ktstr_run 0 locks
+  for ((i = 0; i < 20; i++)); do
+    screen=$(tmux_screen)
+    [ "$screen" = "$output" ] && return 0
+    sleep 0.05
+  done
+  printf -- '--- the screen\n%s\n--- one listing\n%s\n' "$screen" "$output" >&2
+  return 1
+}
+
+@test "--watch on a terminal redraws one listing in place (tmux)" {
+  command -v tmux >/dev/null || skip "tmux is not installed (scripts/install-deps)"
+  TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
+  mkdir -p "$KTSTR_LOCK_DIR"
+  local lockfile=$KTSTR_LOCK_DIR/ktstr-cpu-4.lock
+  : >"$lockfile"
+  # The pane's shell records how locks ended (tmux itself may leave it
+  # unreaped for a while).
+  local cmd status_file=$BATS_TEST_TMPDIR/watch.status
+  printf -v cmd 'env KTSTR_LOCK_DIR=%q KTSTR_CACHE_DIR=%q XDG_CONFIG_HOME=%q %q locks --watch 100ms; echo $? >%q' \
+    "$KTSTR_LOCK_DIR" "$KTSTR_CACHE_DIR" "$XDG_CONFIG_HOME" "$KTSTR" "$status_file"
+  tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -s ktstr -x 120 -y 40 "$cmd" 3>&-
+  local row="^  4 +[0-9]+ +$lockfile +"
+
+  # Free, then held, then free again: each time one listing, redrawn from
+  # the top, never frames scrolling by one under another.
+  wait_until "the first listing" screen_shows "$row-\$"
+  sleep 0.5  # a few more frames: an appending redraw would show them all
+  assert_screen_is_one_listing
+  hold_lock -x "$lockfile"
+  wait_until "the holder on screen" screen_shows "$row$HOLDER_PID exclusive flock -x "
+  sleep 0.5
+  assert_screen_is_one_listing
+  harness_release "$HOLDER_PID"
+  wait_until "the lock free again" screen_shows "$row-\$"
+  sleep 0.5
+  assert_screen_is_one_listing
+  # A shorter line over a longer one leaves nothing of the old one.
+  run ! screen_shows "exclusive"
+
+  # SIGTERM ends it with 0.
+  local shell pid
+  shell=$(tmux -S "$TMUX_SOCK" display-message -p -t ktstr '#{pane_pid}')
+  pid=$(pgrep -P "$shell")
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == "$KTSTR locks --watch 100ms " ]]
+  kill -TERM "$pid"
+  wait_until "locks has exited" test -s "$status_file"
+  assert_equal "$(cat "$status_file")" 0
 }
 
 @test "--watch needs a positive interval" {

@@ -264,3 +264,26 @@ assert_json_dev_differs() {
   [ ! -e "$KTSTR_LOCK_DIR" ]
   [ ! -e "$KTSTR_CACHE_DIR" ]
 }
+
+@test "needle never reads the config: a broken or FIFO one changes nothing (strace)" {
+  strace -f -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+  local f=$BATS_TEST_TMPDIR/f bad=$BATS_TEST_TMPDIR/bad.toml xdg=$XDG_CONFIG_HOME/ktstr/ktstr.toml
+  touch "$f"
+  printf 'lock_dir = \n' >"$bad"
+  mkdir -p "${xdg%/*}"
+  mkfifo "$xdg"
+  # Both are configs that an applet reading them fails on.
+  KTSTR_CONFIG=$bad ktstr_run 78 fscheck
+  ktstr_run_with 78 timeout 20 -- fscheck
+  local log=$BATS_TEST_TMPDIR/strace.log env
+  for env in "KTSTR_CONFIG=$bad" "KTSTR_CONFIG="; do
+    # LeakSanitizer cannot run under ptrace; leaks are checked by every other test.
+    run --separate-stderr env "$env" ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+      timeout 20 strace -f -qq -o "$log" -e trace=%file "$KTSTR" needle "$f"
+    [ "$status" -eq 0 ] || { echo "$env: status $status: $stderr" >&2; return 1; }
+    assert_output "$(proc_locks_key "$f")"
+    assert_equal "$stderr" ""
+    grep -q 'mountinfo' "$log"
+    run ! grep -E 'ktstr\.toml|/bad\.toml' "$log"
+  done
+}

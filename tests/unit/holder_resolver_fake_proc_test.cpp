@@ -2,8 +2,11 @@
 // PID/fd/N links to real files, PID/fdinfo/N with or without a "lock:" line,
 // PID/cmdline. The pids are beyond any live process's, so each case is
 // exactly the tree it builds, whatever runs on the machine.
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -171,6 +174,116 @@ TEST_F(FakeProcTest, RecordsOfAPidWithNoProcEntryAndNoLiveOwnerNameNobody) {
   HolderResolver resolver(proc());
   EXPECT_TRUE(
       resolver.resolve(needle_of("a.lock", key), records(line(1, k_pid_gone, key))).empty());
+}
+
+TEST_F(FakeProcTest, AWaiterWithNoProcEntryIsNoWaiterOnceItIsGone) {
+  LockKey key = shared_key();
+  process(k_pid_a, std::string("holder\0", 7));
+  open_file(k_pid_a, 3, "a.lock", key, k_pid_a);
+  HolderResolver resolver(proc());
+  auto holders = resolver.resolve(needle_of("a.lock", key),
+                                  records(line(1, k_pid_a, key) + line(1, k_pid_gone, key, true)));
+  ASSERT_EQ(holders.size(), 1u);
+  EXPECT_EQ(holders[0].pid, k_pid_a);
+  EXPECT_FALSE(holders[0].waiter);
+}
+
+// "pid waiter confirmed cmdline", one line per entry, for comparing whole
+// answers.
+std::string summary(const std::vector<Holder>& holders) {
+  std::string out;
+  for (const auto& h : holders) {
+    out += std::to_string(h.pid) + (h.waiter ? " waiter" : " holder") +
+           (h.confirmed ? " confirmed " : " unconfirmed ") + h.cmdline + "\n";
+  }
+  return out;
+}
+
+TEST_F(FakeProcTest, LiveProcessesWithoutAProcEntryAreShownUnconfirmed) {
+  // /proc mounted hidepid=2: another user's processes have no /proc/PID at
+  // all, although they are alive. This process and its parent are alive and
+  // have no entry in the fake tree. Neither can be confirmed, and nothing
+  // about them can be read, but both are there: a holder and a waiter.
+  LockKey key = shared_key();
+  auto self = static_cast<std::int64_t>(::getpid());
+  auto parent = static_cast<std::int64_t>(::getppid());
+  HolderResolver resolver(proc());
+  auto holders =
+      resolver.resolve(needle_of("a.lock", key),
+                       records(line(1, parent, key, /*waiter=*/true, "READ") + line(1, self, key)));
+  EXPECT_EQ(summary(holders), std::to_string(self) + " holder unconfirmed <cmdline unavailable>\n" +
+                                  std::to_string(parent) +
+                                  " waiter unconfirmed <cmdline unavailable>\n");
+  ASSERT_EQ(holders.size(), 2u);
+  EXPECT_EQ(holders[0].mode, LockMode::exclusive);
+  EXPECT_EQ(holders[1].mode, LockMode::shared);
+}
+
+// Runs `resolve` for `target` in a child that cannot read what root can
+// (user nobody when run as root) and returns its summary().
+std::string summary_as_unprivileged(const std::string& proc_root, const Needle& target,
+                                    const std::vector<LockRecord>& recs) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) return "pipe failed";
+  pid_t child = ::fork();
+  if (child < 0) return "fork failed";
+  if (child == 0) {
+    ::close(pipefd[0]);
+    if (::geteuid() == 0) {
+      const passwd* nobody = ::getpwnam("nobody");
+      if (nobody == nullptr || ::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
+          ::setuid(nobody->pw_uid) != 0) {
+        ::_exit(2);
+      }
+    }
+    HolderResolver resolver(proc_root);
+    std::string out = summary(resolver.resolve(target, recs));
+    bool written = ::write(pipefd[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
+    ::_exit(written ? 0 : 3);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "child failed: " + out;
+  return out;
+}
+
+TEST_F(FakeProcTest, UnreadableFdDirsLeaveAHolderAndAWaiterUnconfirmed) {
+  // Another user's process on a normal /proc: its cmdline is readable, its
+  // fd directory is not (EACCES). Both the holder and the waiter are named,
+  // with what could be read, and marked unconfirmed.
+  LockKey key = shared_key();
+  process(k_pid_a, std::string("holder\0", 7));
+  open_file(k_pid_a, 3, "a.lock", key, k_pid_a);
+  process(k_pid_b, std::string("waiter\0", 7));
+  open_file(k_pid_b, 5, "a.lock", key);
+  for (auto pid : {k_pid_a, k_pid_b}) {
+    std::filesystem::permissions(proc() + "/" + std::to_string(pid) + "/fd",
+                                 std::filesystem::perms::none);
+  }
+  // The way down to the tree is open to the unprivileged child.
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
+                                                std::filesystem::perms::group_exec |
+                                                std::filesystem::perms::others_exec);
+  auto recs = records(line(1, k_pid_a, key) + line(1, k_pid_b, key, /*waiter=*/true));
+  EXPECT_EQ(summary_as_unprivileged(proc(), needle_of("a.lock", key), recs),
+            std::to_string(k_pid_a) + " holder unconfirmed holder\n" + std::to_string(k_pid_b) +
+                " waiter unconfirmed waiter\n");
+  // Readable, the same tree confirms both.
+  HolderResolver resolver(proc());
+  for (auto pid : {k_pid_a, k_pid_b}) {
+    std::filesystem::permissions(proc() + "/" + std::to_string(pid) + "/fd",
+                                 std::filesystem::perms::owner_all);
+  }
+  EXPECT_EQ(summary(resolver.resolve(needle_of("a.lock", key), recs)),
+            std::to_string(k_pid_a) + " holder confirmed holder\n" + std::to_string(k_pid_b) +
+                " waiter confirmed waiter\n");
 }
 
 }  // namespace
