@@ -83,8 +83,7 @@ void waiters_json(JsonWriter& w, const LockRow& r) {
 }
 
 constexpr std::string_view k_node_help =
-    "NUMA node: of the LLC's first CPU, or of the CPU; unknown (null, ?) without sysfs NUMA "
-    "information";
+    "NUMA node: of the LLC's first CPU, or of the CPU; 0 without sysfs NUMA information";
 constexpr std::string_view k_lockfile_help = "absolute path of the lock file";
 constexpr std::string_view k_holders_help =
     "the processes holding it: pid, cmdline, mode (exclusive or shared), confirmed";
