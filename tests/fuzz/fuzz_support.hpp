@@ -64,6 +64,23 @@ inline std::optional<std::size_t> strict_utf8_length(std::string_view s, bool co
   return n;
 }
 
+// `s` as JsonWriter must encode it: each byte that does not start a
+// well-formed UTF-8 sequence becomes U+FFFD, the rest is kept.
+inline std::string with_replacement_characters(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = 0;
+    if (decode_utf8(s, i, len)) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      i += 1;
+    }
+  }
+  return out;
+}
+
 // Appends code point `cp` as UTF-8.
 inline void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {

@@ -14,12 +14,14 @@
 #include <string>
 #include <thread>
 
+#include "locking_child.hpp"
 #include "test_support.hpp"
 
 namespace ktstr {
 namespace {
 
 using namespace std::string_literals;
+using test::LockingChild;
 using test::read_fixture;
 using test::ScratchDir;
 
@@ -198,46 +200,6 @@ TEST(ParseFdinfoLocks, NoLockLines) {
   EXPECT_TRUE(
       parse_fdinfo_locks("flags:\t0 lock:\t1: FLOCK  ADVISORY  WRITE 1 00:2f:5 0 EOF\n").empty());
 }
-
-// A child process that opens `path` and flocks it, then sleeps until killed
-// (its lock goes with it).
-class LockingChild {
- public:
-  LockingChild(const std::string& path, int op, bool wait_until_locked = true) {
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) ::_exit(2);
-      if (!wait_until_locked && ::write(ready[1], "o", 1) != 1) ::_exit(3);
-      if (::flock(fd, op) != 0) ::_exit(4);
-      if (wait_until_locked && ::write(ready[1], "l", 1) != 1) ::_exit(3);
-      for (;;)
-        ::pause();
-    }
-    ::close(ready[1]);
-    char c = 0;
-    started_ = ::read(ready[0], &c, 1) == 1;
-    ::close(ready[0]);
-  }
-  ~LockingChild() { finish(); }
-  LockingChild(const LockingChild&) = delete;
-  LockingChild& operator=(const LockingChild&) = delete;
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  [[nodiscard]] bool started() const { return started_; }
-  void finish() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool started_ = false;
-};
 
 class HolderResolverTest : public ::testing::Test {
  protected:
