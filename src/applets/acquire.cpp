@@ -8,7 +8,6 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <ranges>
 
 #include "applets/applet.hpp"
 #include "lib/acquire_plan.hpp"
@@ -251,7 +250,10 @@ void report_conflict(const Conflict& c, const Options& o, Context& ctx) {
 }
 
 std::string joined_paths(const std::vector<HeldLock>& locks) {
-  return fmt::format("{}", fmt::join(locks | std::views::transform(&HeldLock::path), ":"));
+  std::vector<std::string_view> paths;
+  for (const auto& l : locks)
+    paths.emplace_back(l.path);
+  return fmt::format("{}", fmt::join(paths, ":"));
 }
 
 Result<AcquireOutcome> wait_for_locks(const LockPlan& plan, const Options& o,
