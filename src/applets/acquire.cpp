@@ -139,17 +139,6 @@ Result<AcquireRequests> requests_of(const Options& o, const Settings& s) {
   return r;
 }
 
-// SPEC §3's checks before any lock file is opened (lib/preflight.hpp).
-Status prepare_dirs(const LockPlan& plan) {
-  std::vector<std::string> required;
-  for (const auto& t : plan.request.fixed)
-    required.push_back(t.path);
-  std::vector<std::string> dirs = plan.ktstr_dirs;
-  dirs.insert(dirs.end(), plan.user_dirs.begin(), plan.user_dirs.end());
-  return preflight(
-      {required, lock_paths_of(plan.request), dirs, plan.ktstr_dirs, plan.may_name_a_file_twice});
-}
-
 // --timeout wins; otherwise each kind of request brings its configured wait
 // and the longest applies, so a mixed request never gives up on one part
 // sooner than that part alone would.
@@ -343,7 +332,7 @@ Result<Exit> run(const Options& given, Context& ctx) {
   Planned planned;
   if (auto st = plan_request(o, s, planned); !st) return Unexpected(st.error());
   const LockPlan* plan = &planned.plan;
-  if (auto st = prepare_dirs(*plan); !st) return Unexpected(st.error());
+  if (auto st = preflight(*plan); !st) return Unexpected(st.error());
 
   auto started = std::chrono::steady_clock::now();
   auto outcome = wait_for_locks(*plan, o, planned.requests, s, ctx);

@@ -25,21 +25,21 @@ void declare(OptionTable& t) {
 Result<int> run(const Options& o, Context& ctx) {
   auto mounts = read_mountinfo();
   if (!mounts) return Unexpected(mounts.error());
-  std::vector<Needle> needles;
+  std::vector<NeedleReport> reports;
   for (const auto& path : o.paths) {
-    auto n = derive_needle(path, *mounts);
+    auto n = report_needle(path, *mounts);
     if (!n) {
       ctx.report(n.error());
       continue;
     }
     if (!o.json) {
-      if (auto st = write_stdout(format_lock_key(n->key) + "\n"); !st)
+      if (auto st = write_stdout(format_lock_key(n->needle.key) + "\n"); !st)
         return Unexpected(st.error());
     }
-    needles.push_back(std::move(*n));
+    reports.push_back(std::move(*n));
   }
   if (o.json) {
-    if (auto st = write_stdout(needle_json(needles) + "\n"); !st) return Unexpected(st.error());
+    if (auto st = write_stdout(needle_json(reports) + "\n"); !st) return Unexpected(st.error());
   }
   return 0;
 }

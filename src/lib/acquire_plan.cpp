@@ -111,8 +111,8 @@ Status plan_cache(Planner& p, const std::string& key) {
   auto root = p.settings.cache_root();  // an error only now that one is needed
   if (!root) return Unexpected(root.error());
   p.add({cache_lock_path(*root, key), p.requested_mode(), LockKind::cache, 0});
-  add_once(p.plan.ktstr_dirs, cache_locks_dir(*root));
-  p.plan.may_name_a_file_twice = true;
+  add_once(p.plan.dirs_to_create, cache_locks_dir(*root));
+  p.plan.has_caller_named_files = true;
   return {};
 }
 
@@ -124,7 +124,7 @@ Status plan_source(Planner& p, const std::string& dir) {
   auto path = source_lock_path(*root, dir);
   if (!path) return Unexpected(path.error());
   p.add({*path, LockMode::exclusive, LockKind::source, 0});
-  add_once(p.plan.ktstr_dirs, cache_locks_dir(*root));
+  add_once(p.plan.dirs_to_create, cache_locks_dir(*root));
   return {};
 }
 
@@ -134,7 +134,7 @@ Status plan_run(Planner& p, const std::string& key) {
   auto path = run_lock_path(p.settings.runs_dir, key);
   if (!path) return Unexpected(path.error());
   p.add({*path, LockMode::exclusive, LockKind::run, 0});
-  add_once(p.plan.ktstr_dirs, run_locks_dir(p.settings.runs_dir));
+  add_once(p.plan.dirs_to_create, run_locks_dir(p.settings.runs_dir));
   return {};
 }
 
@@ -143,8 +143,8 @@ Status plan_path(Planner& p, const std::string& path) {
   if (path.empty()) return fail(ExitCode::usage, "--path: an empty path names nothing");
   p.add({path, p.requested_mode(), LockKind::path, 0});
   std::string dir = std::filesystem::path(path).parent_path().string();
-  add_once(p.plan.user_dirs, dir.empty() ? "." : dir);
-  p.plan.may_name_a_file_twice = true;
+  add_once(p.plan.caller_dirs, dir.empty() ? "." : dir);
+  p.plan.has_caller_named_files = true;
   return {};
 }
 
@@ -299,7 +299,7 @@ Result<LockPlan> plan_locks(const AcquireRequests& req, const Settings& settings
   p.plan.request.lock_dir = settings.lock_dir;
   if (req.needs_topology()) {
     p.plan.request.topology = &*host.topology;
-    p.plan.ktstr_dirs.push_back(settings.lock_dir);
+    p.plan.dirs_to_create.push_back(settings.lock_dir);
   }
   Status st = plan_each(p, req.cpus, plan_cpu);
   if (st) st = plan_each(p, req.llcs, plan_llc);

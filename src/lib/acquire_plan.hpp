@@ -62,12 +62,12 @@ std::vector<LlcState> llc_states_of(const std::vector<std::optional<LockKey>>& k
 Result<std::vector<LlcState>> read_llc_states(const Topology& topo, const std::string& lock_dir);
 
 struct LockPlan {
-  AcquireRequest request;               // the locks, fixed and --cpus
-  std::vector<unsigned> fixed_cpus;     // the CPUs of --cpu and --llc, ascending
-  std::vector<std::string> ktstr_dirs;  // the lock dir, {cache}/.locks: created when missing
-  std::vector<std::string> user_dirs;   // directories of --path files: never created
+  AcquireRequest request;                   // the locks, fixed and --cpus
+  std::vector<unsigned> fixed_cpus;         // the CPUs of --cpu and --llc, ascending
+  std::vector<std::string> dirs_to_create;  // the lock dir, {cache}/.locks: created when missing
+  std::vector<std::string> caller_dirs;     // directories of --path files: never created
   // A --path or cache key may name a file another request names too.
-  bool may_name_a_file_twice = false;
+  bool has_caller_named_files = false;
   bool pin = true;
   std::optional<unsigned> cpu_cap;  // the budget, exported as KTSTR_CPU_CAP
 };

@@ -19,20 +19,20 @@ void write_holder(JsonWriter& w, const Holder& h) {
 
 }  // namespace
 
-std::string needle_json(const std::vector<Needle>& needles) {
+std::string needle_json(const std::vector<NeedleReport>& reports) {
   JsonWriter w(k_pretty);
   w.begin_array();
-  for (const auto& n : needles) {
+  for (const auto& [n, m] : reports) {
     w.begin_object();
     w.key("path").value(n.path);
     w.key("needle").value(format_lock_key(n.key));
     w.key("major").value(n.key.major);
     w.key("minor").value(n.key.minor);
     w.key("inode").value(n.key.inode);
-    w.key("mount_point").value(n.mount_point);
-    w.key("fstype").value(n.fs_type);
+    w.key("mount_point").value(m.mount_point);
+    w.key("fstype").value(m.fs_type);
     w.key("stat_dev").value(fmt::format("{:02x}:{:02x}", ::major(n.id.dev), ::minor(n.id.dev)));
-    w.key("dev_differs").value(n.stat_dev_differs);
+    w.key("dev_differs").value(m.stat_dev_differs);
     w.end_object();
   }
   w.end_array();

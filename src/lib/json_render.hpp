@@ -16,7 +16,7 @@ namespace ktstr {
 
 // [{"path", "needle", "major", "minor", "inode", "mount_point", "fstype",
 //   "stat_dev", "dev_differs"}]
-std::string needle_json(const std::vector<Needle>& needles);
+std::string needle_json(const std::vector<NeedleReport>& reports);
 
 // [{"path", "checked_path", "fstype", "magic", "safe", "reason"}]
 std::string fscheck_json(const std::vector<FsReport>& reports);

@@ -61,20 +61,23 @@ Result<const MountEntry*> mount_of_path(const std::string& path,
   return mount;
 }
 
-Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
+Result<NeedleReport> report_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return fail_errno("cannot stat " + quote(path), errno);
   auto found = mount_of_path(path, mounts);
   if (!found) return Unexpected(found.error());
-  const MountEntry* mount = *found;
-  Needle n;
-  n.path = path;
-  n.key = LockKey{mount->major, mount->minor, static_cast<std::uint64_t>(st.st_ino)};
-  n.id = FileId{st.st_dev, st.st_ino};
-  n.mount_point = mount->mount_point;
-  n.fs_type = mount->fs_type;
-  n.stat_dev_differs = ::major(st.st_dev) != mount->major || ::minor(st.st_dev) != mount->minor;
-  return n;
+  const MountEntry& mount = **found;
+  return NeedleReport{
+      Needle{path, LockKey{mount.major, mount.minor, static_cast<std::uint64_t>(st.st_ino)},
+             FileId{st.st_dev, st.st_ino}},
+      MountFacts{mount.mount_point, mount.fs_type,
+                 ::major(st.st_dev) != mount.major || ::minor(st.st_dev) != mount.minor}};
+}
+
+Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts) {
+  auto report = report_needle(path, mounts);
+  if (!report) return Unexpected(report.error());
+  return std::move(report->needle);
 }
 
 }  // namespace ktstr

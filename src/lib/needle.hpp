@@ -20,15 +20,26 @@ struct FileId {
   bool operator==(const FileId&) const = default;
 };
 
+// A file's identity as a lock target: what holders are matched against.
 struct Needle {
   std::string path;  // as given
   LockKey key;       // what /proc/locks prints
   FileId id;         // what stat() says
+};
+
+// Where the file lives, for a person reading `needle --json`: nothing else
+// needs these facts.
+struct MountFacts {
   std::string mount_point;
   std::string fs_type;
   // True when stat().st_dev is not the superblock device /proc/locks uses
   // (btrfs subvolumes, overlayfs, some bind mounts).
   bool stat_dev_differs = false;
+};
+
+struct NeedleReport {
+  Needle needle;
+  MountFacts mount;
 };
 
 // The mountinfo entry of the mount that really holds `canonical` (a realpath):
@@ -48,5 +59,8 @@ Result<const MountEntry*> mount_of_path(const std::string& path,
 // the file a process opens; the covering mount of realpath(path) gives
 // major:minor. Errors: no_input (missing), no_perm, os_error.
 Result<Needle> derive_needle(const std::string& path, const std::vector<MountEntry>& mounts);
+
+// derive_needle plus the facts of the mount it came from.
+Result<NeedleReport> report_needle(const std::string& path, const std::vector<MountEntry>& mounts);
 
 }  // namespace ktstr

@@ -54,7 +54,7 @@ TEST_F(CpuCapPlanTest, SharesWholeLlcsAndRunsOnAllTheirCpus) {
   EXPECT_EQ(p->fixed_cpus, (Cpus{0, 1, 2, 3, 4, 5, 6, 7}));
   EXPECT_EQ(p->cpu_cap, 6u);
   EXPECT_EQ(p->request.dynamic_count, 0u);
-  EXPECT_EQ(p->ktstr_dirs, (std::vector<std::string>{"/locks"}));
+  EXPECT_EQ(p->dirs_to_create, (std::vector<std::string>{"/locks"}));
 }
 
 TEST_F(CpuCapPlanTest, PrefersSharedHoldersAndAvoidsExclusiveOnes) {

@@ -128,10 +128,7 @@ TEST(JsonRender, HoldersPutsHoldersAndWaitersApartInOrder) {
 TEST(JsonRender, NeedleNamesBothDevices) {
   Needle n = needle_of("/mnt/sub/f", LockKey{0, 0x2f, 1234});
   n.id = FileId{::makedev(0, 0x31), 1234};
-  n.mount_point = "/mnt";
-  n.fs_type = "btrfs";
-  n.stat_dev_differs = true;
-  json doc = parsed(needle_json({n}));
+  json doc = parsed(needle_json({NeedleReport{n, MountFacts{"/mnt", "btrfs", true}}}));
   EXPECT_TRUE(matches_schema(doc, test::needle_schema()));
   EXPECT_EQ(doc, R"([{"path": "/mnt/sub/f", "needle": "00:2f:1234", "major": 0, "minor": 47,
                       "inode": 1234, "mount_point": "/mnt", "fstype": "btrfs",

@@ -92,15 +92,21 @@ TEST_F(NeedleTest, KeyDeviceFromTheMountTableInodeFromStat) {
   ASSERT_EQ(::stat(file().c_str(), &st), 0);
   // One entry covers everything; its device is none that stat reports here.
   std::vector<MountEntry> mounts{entry("/", 0x1f3, 0x2a7)};
-  auto n = derive_needle(file(), mounts);
-  ASSERT_TRUE(n) << n.error().describe();
-  EXPECT_EQ(n->path, file());
-  EXPECT_EQ(n->key, (LockKey{0x1f3, 0x2a7, static_cast<std::uint64_t>(st.st_ino)}));
-  EXPECT_EQ(format_lock_key(n->key), fmt::format("1f3:2a7:{}", st.st_ino));
-  EXPECT_EQ(n->id, (FileId{st.st_dev, st.st_ino}));
-  EXPECT_EQ(n->mount_point, "/");
-  EXPECT_EQ(n->fs_type, "fixturefs");
-  EXPECT_TRUE(n->stat_dev_differs);
+  auto r = report_needle(file(), mounts);
+  ASSERT_TRUE(r) << r.error().describe();
+  const Needle& n = r->needle;
+  EXPECT_EQ(n.path, file());
+  EXPECT_EQ(n.key, (LockKey{0x1f3, 0x2a7, static_cast<std::uint64_t>(st.st_ino)}));
+  EXPECT_EQ(format_lock_key(n.key), fmt::format("1f3:2a7:{}", st.st_ino));
+  EXPECT_EQ(n.id, (FileId{st.st_dev, st.st_ino}));
+  EXPECT_EQ(r->mount.mount_point, "/");
+  EXPECT_EQ(r->mount.fs_type, "fixturefs");
+  EXPECT_TRUE(r->mount.stat_dev_differs);
+  // derive_needle is the identity alone, the same one.
+  auto same = derive_needle(file(), mounts);
+  ASSERT_TRUE(same) << same.error().describe();
+  EXPECT_EQ(same->key, n.key);
+  EXPECT_EQ(same->id, n.id);
 }
 
 TEST_F(NeedleTest, ASymlinkGivesItsTargetsInode) {
@@ -179,12 +185,13 @@ TEST_F(NeedleTest, OnTheRealMountTableTheKeyIsTheSuperblockDevice) {
   ASSERT_TRUE(mounts) << mounts.error().describe();
   struct stat st {};
   ASSERT_EQ(::stat(file().c_str(), &st), 0);
-  auto n = derive_needle(file(), *mounts);
+  auto n = report_needle(file(), *mounts);
   ASSERT_TRUE(n) << n.error().describe();
-  EXPECT_EQ(n->key, (LockKey{real.major, real.minor, static_cast<std::uint64_t>(st.st_ino)}));
-  EXPECT_EQ(n->mount_point, real.point);
+  EXPECT_EQ(n->needle.key,
+            (LockKey{real.major, real.minor, static_cast<std::uint64_t>(st.st_ino)}));
+  EXPECT_EQ(n->mount.mount_point, real.point);
   // btrfs subvolumes and overlayfs report another st_dev; tmpfs and ext4 not.
-  EXPECT_EQ(n->stat_dev_differs,
+  EXPECT_EQ(n->mount.stat_dev_differs,
             ::major(st.st_dev) != real.major || ::minor(st.st_dev) != real.minor);
 }
 
